@@ -1,0 +1,63 @@
+"""The `/api/v1` application: n8n's public API, its OpenAPI document and Swagger UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from relayflow import __version__
+from relayflow.api_keys.router import router as api_keys_router
+from relayflow.audit.router import router as audit_router
+from relayflow.http.errors import install_error_handlers, public_shape
+from relayflow.instance import Instance
+from relayflow.users.router import router as users_router
+
+DESCRIPTION = """\
+Relayflow's public REST API, compatible with n8n's API v1.
+
+Every request carries an API key in the `X-N8N-API-KEY` header. Each operation names the
+scope it needs in `x-required-scopes`; a key without it gets `403 Forbidden` and a
+`X-Required-Scopes` header. Without the `apiKeyScopes` licence, a key has every scope of its
+user's role.
+"""
+
+
+def create_public_api(instance: Instance) -> FastAPI:
+    """The public API as an application of its own, mounted at `/api/v1`."""
+    api = FastAPI(
+        title="Relayflow Public API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    api.state.instance = instance
+    install_error_handlers(api, public_shape)
+    for router in (api_keys_router, users_router, audit_router):
+        api.include_router(router)
+    api.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-static")
+
+    @api.get("/openapi.yml", include_in_schema=False)
+    async def openapi_yaml() -> Response:
+        document: dict[str, Any] = api.openapi()
+        return Response(yaml.safe_dump(document, sort_keys=False), media_type="application/yaml")
+
+    @api.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="Relayflow Public API",
+            swagger_js_url=f"{root}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/static/favicon-32x32.png",
+        )
+
+    return api

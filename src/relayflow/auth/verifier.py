@@ -1,0 +1,200 @@
+"""API-key verification: format check, HMAC, epoch-checked cache, database lookup.
+
+Every refusal goes through `_refuse`, so a wrong, malformed, deleted, expired or rotated-out
+key gets one identical answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from relayflow.audit import service as audit
+from relayflow.auth import key_format
+from relayflow.auth.principal import Principal
+from relayflow.auth.scopes import scopes_for_role
+from relayflow.core.clock import utcnow
+from relayflow.core.coherence import AuthEpoch
+from relayflow.core.errors import Unauthorized
+from relayflow.core.ratelimit import Policy, RateLimiter
+from relayflow.db.models import ApiKey, ApiKeySecret, User
+from relayflow.db.session import Database
+from relayflow.license.service import API_KEY_SCOPES, LicenseService
+
+log = logging.getLogger(__name__)
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+CACHE_SIZE = 50_000
+HEADER_REQUIRED = "'X-N8N-API-KEY' header required"
+
+
+@dataclass(slots=True)
+class CachedKey:
+    """What a verified secret resolves to, as of the epoch the cache was filled at."""
+
+    key_id: str
+    key_hash: str
+    user_id: str
+    role: str
+    scopes: frozenset[str]
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthPolicies:
+    """The three rate-limit policies of the public API."""
+
+    per_key: Policy
+    per_user: Policy
+    failures_per_ip: Policy
+
+
+class KeyVerifier:
+    """Turns an `X-N8N-API-KEY` value into a `Principal`, or refuses it."""
+
+    def __init__(
+        self,
+        database: Database,
+        pepper: bytes,
+        epoch: AuthEpoch,
+        licence: LicenseService,
+        limiter: RateLimiter,
+        policies: AuthPolicies,
+    ) -> None:
+        self.database = database
+        self.pepper = pepper
+        self.epoch = epoch
+        self.licence = licence
+        self.limiter = limiter
+        self.policies = policies
+        self._cache: dict[str, CachedKey] = {}
+        self._seen_epoch: int | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def authenticate(self, raw: str | None, ip: str) -> Principal:
+        """Verify a key, apply its rate limits and return who is calling."""
+        if not raw:
+            raise Unauthorized(HEADER_REQUIRED)
+        await self.limiter.check(self.policies.failures_per_ip, ip)
+        if not key_format.is_well_formed(raw):
+            return await self._refuse(ip, "malformed")
+        key_hash = key_format.digest(self.pepper, raw)
+        await self.sync()
+        entry = self._cache.get(key_hash)
+        if entry is None:
+            entry = await self._load(key_hash)
+            if entry is None:
+                return await self._refuse(ip, "unknown")
+        now = utcnow()
+        if entry.expires_at is not None and now >= entry.expires_at:
+            return await self._refuse(ip, "expired", entry.key_id)
+        self._touch(entry, now)
+        await self.limiter.hit(self.policies.per_key, entry.key_id)
+        await self.limiter.hit(self.policies.per_user, entry.user_id)
+        return self.principal(entry)
+
+    def principal(self, entry: CachedKey) -> Principal:
+        """The request's caller: without the licence, every scope of the user's role."""
+        allowed = scopes_for_role(entry.role)
+        licensed = self.licence.is_enabled(API_KEY_SCOPES)
+        return Principal(
+            user_id=entry.user_id,
+            role=entry.role,
+            scopes=(entry.scopes & allowed) if licensed else allowed,
+            key_id=entry.key_id,
+            key_scopes=entry.scopes,
+        )
+
+    async def sync(self) -> None:
+        """Drop the cache and re-read the licence if anything changed since the last request."""
+        epoch = await self.epoch.current()
+        if epoch == self._seen_epoch:
+            return
+        self._cache.clear()
+        async with self.database.session() as session:
+            await self.licence.reload(session)
+        self._seen_epoch = epoch
+
+    async def invalidate(self) -> None:
+        """Announce a change to keys, users, roles or the licence to every instance."""
+        await self.epoch.bump()
+
+    async def _load(self, key_hash: str) -> CachedKey | None:
+        query = (
+            select(ApiKeySecret.key_hash, ApiKeySecret.valid_until, ApiKey, User.role)
+            .join(ApiKey, ApiKey.id == ApiKeySecret.api_key_id)
+            .join(User, User.id == ApiKey.user_id)
+            .where(ApiKeySecret.key_hash == key_hash)
+        )
+        async with self.database.session() as session:
+            row = (await session.execute(query)).first()
+        if row is None or not hmac.compare_digest(row.key_hash, key_hash):
+            return None
+        key: ApiKey = row.ApiKey
+        ends = [moment for moment in (key.expires_at, row.valid_until) if moment is not None]
+        entry = CachedKey(
+            key_id=key.id,
+            key_hash=key_hash,
+            user_id=key.user_id,
+            role=row.role,
+            scopes=frozenset(key.scopes),
+            expires_at=min(ends) if ends else None,
+            last_used_at=key.last_used_at,
+        )
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key_hash] = entry
+        return entry
+
+    async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> Principal:
+        await self.limiter.hit(self.policies.failures_per_ip, ip)
+        self._spawn(self._record_failure(ip, reason, key_id))
+        raise Unauthorized("unauthorized")
+
+    def _touch(self, entry: CachedKey, now: datetime) -> None:
+        if entry.last_used_at is not None and now - entry.last_used_at < LAST_USED_RESOLUTION:
+            return
+        entry.last_used_at = now
+        self._spawn(self._write_last_used(entry.key_id, now))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for pending background writes (at shutdown and in tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _write_last_used(self, key_id: str, now: datetime) -> None:
+        try:
+            async with self.database.session() as session:
+                await session.execute(
+                    update(ApiKey)
+                    .where(ApiKey.id == key_id)
+                    .values(last_used_at=now, updated_at=ApiKey.updated_at)
+                )
+        except Exception as exc:
+            log.warning("could not record lastUsedAt of key %s: %s", key_id, type(exc).__name__)
+
+    async def _record_failure(self, ip: str, reason: str, key_id: str | None) -> None:
+        try:
+            async with self.database.session() as session:
+                audit.record(
+                    session,
+                    audit.AUTH_FAILED,
+                    api_key_id=key_id,
+                    ip=ip,
+                    details={"reason": reason},
+                )
+        except Exception as exc:
+            log.warning("could not record an authentication failure: %s", type(exc).__name__)

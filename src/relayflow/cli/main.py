@@ -1,0 +1,74 @@
+"""`relayflow start`, `migrate`, and the command groups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+import uvicorn
+
+from relayflow.cli import api_keys, license, users
+from relayflow.cli.context import settings_or_exit
+from relayflow.db.migrate import upgrade
+from relayflow.db.session import Database
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Relayflow: workflow automation that speaks n8n's public API.",
+)
+app.add_typer(users.app, name="user")
+app.add_typer(api_keys.app, name="api-key")
+app.add_typer(license.app, name="license")
+
+
+async def _migrate(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def start(
+    host: str = typer.Option(None, help="Address to listen on [env RELAYFLOW_HOST; 127.0.0.1]"),
+    port: int = typer.Option(None, help="Port to listen on [env RELAYFLOW_PORT; 5678]"),
+) -> None:
+    """Apply migrations, then serve the API and the UI."""
+    overrides = {name: value for name, value in (("host", host), ("port", port)) if value}
+    settings = settings_or_exit(**overrides)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from relayflow.app import create_app
+    from relayflow.instance import Instance
+
+    asyncio.run(_migrate(settings.resolved_database_url))
+    instance = Instance.build(settings)
+    typer.echo(f"Relayflow listening on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(
+        create_app(instance),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations and exit."""
+    settings = settings_or_exit()
+    asyncio.run(_migrate(settings.resolved_database_url))
+    typer.echo("Database is up to date.")
+
+
+def main() -> None:
+    """Entry point of the `relayflow` command."""
+    app()

@@ -1,0 +1,86 @@
+"""One running Relayflow: its settings and the long-lived services every request shares."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from relayflow.auth.pepper import derive_pepper
+from relayflow.auth.verifier import AuthPolicies, KeyVerifier
+from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
+from relayflow.core.config import Settings
+from relayflow.core.ratelimit import Policy, RateLimiter, make_storage
+from relayflow.db.session import Database
+from relayflow.license.service import LicenseService
+from relayflow.users.passwords import Passwords
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoginPolicies:
+    """Rate limits on sign-in attempts."""
+
+    per_ip: Policy
+    per_account: Policy
+
+
+@dataclass
+class Instance:
+    """Everything a request may need beyond its own database session."""
+
+    settings: Settings
+    database: Database
+    redis: Redis | None
+    epoch: AuthEpoch
+    limiter: RateLimiter
+    licence: LicenseService
+    keys: KeyVerifier
+    passwords: Passwords
+    login_policies: LoginPolicies
+
+    @classmethod
+    def build(cls, settings: Settings) -> Instance:
+        """Wire the services for `settings` (no I/O happens until they are used)."""
+        database = Database(settings.resolved_database_url)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        epoch: AuthEpoch = (
+            RedisAuthEpoch(redis, settings.redis_prefix)
+            if redis
+            else FileAuthEpoch(settings.data_dir / "auth.epoch")
+        )
+        limiter = RateLimiter(make_storage(settings.redis_url, settings.redis_prefix))
+        licence = LicenseService(settings.license_key, settings.license_public_keys)
+        policies = AuthPolicies(
+            per_key=Policy.parse("per-key", settings.rate_limit_per_key),
+            per_user=Policy.parse("per-user", settings.rate_limit_per_user),
+            failures_per_ip=Policy.parse(
+                "auth-failures-per-ip", settings.rate_limit_auth_failures_per_ip
+            ),
+        )
+        pepper = derive_pepper(settings.resolve_encryption_key())
+        return cls(
+            settings=settings,
+            database=database,
+            redis=redis,
+            epoch=epoch,
+            limiter=limiter,
+            licence=licence,
+            keys=KeyVerifier(database, pepper, epoch, licence, limiter, policies),
+            passwords=Passwords(settings.password_hash_profile),
+            login_policies=LoginPolicies(
+                per_ip=Policy.parse("login-per-ip", settings.rate_limit_login_per_ip),
+                per_account=Policy.parse(
+                    "login-per-account", settings.rate_limit_login_per_account
+                ),
+            ),
+        )
+
+    async def close(self) -> None:
+        """Finish background writes and release connections."""
+        await self.keys.drain()
+        await self.database.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
