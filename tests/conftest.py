@@ -49,6 +49,8 @@ def logs() -> Iterator[LogCollector]:
     previous = root.level
     root.addHandler(collector)
     root.setLevel(logging.DEBUG)
+    # aiosqlite narrates every call at DEBUG; it never sees values, only statements' shapes.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     yield collector
     root.removeHandler(collector)
     root.setLevel(previous)
@@ -64,10 +66,21 @@ def licences(tmp_path_factory: pytest.TempPathFactory) -> LicenceIssuer:
 def make_server(
     tmp_path_factory: pytest.TempPathFactory, licences: LicenceIssuer, logs: LogCollector
 ) -> Iterator[Callable[..., RunningServer]]:
-    """Start servers on demand; all are stopped (and their databases dropped) at the end."""
+    """Start servers on demand; all are stopped (and their databases dropped) at the end.
+
+    `share_with=server` starts another instance of the same installation, as a load balancer
+    would put several `relayflow start` processes behind one address.
+    """
     started: list[tuple[RunningServer, Callable[[], None]]] = []
 
-    def start(variant: Variant, **overrides: Any) -> RunningServer:
+    def start(
+        variant: Variant, *, share_with: RunningServer | None = None, **overrides: Any
+    ) -> RunningServer:
+        if share_with is not None:
+            # A second instance on the same database, data dir, Redis prefix and secret.
+            twin = RunningServer(share_with.settings.model_copy(update=overrides))
+            started.append((twin, lambda: None))
+            return twin
         cleanup: Callable[[], None] = lambda: None  # noqa: E731
         if variant.database_url:
             databases = PostgresDatabases(variant.database_url)

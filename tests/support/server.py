@@ -82,6 +82,7 @@ class RunningServer:
             http="httptools",
             access_log=False,
             lifespan="on",
+            proxy_headers=False,  # as `relayflow start`: only RELAYFLOW_TRUSTED_PROXIES counts
         )
         self._server = uvicorn.Server(config)
         self._loop = asyncio.new_event_loop()

@@ -37,6 +37,7 @@ def create_public_api(instance: Instance) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        servers=[{"url": "/api/v1"}],
     )
     api.state.instance = instance
     install_error_handlers(api, public_shape)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from relayflow.http.schemas import WireModel
+from relayflow.http.schemas import Text, WireModel
 
 
 def _clean_label(value: str) -> str:
@@ -17,7 +17,7 @@ def _clean_label(value: str) -> str:
 class ApiKeyCreate(WireModel):
     """`POST /api-keys`: a label, the scopes, and an optional expiry in Unix seconds."""
 
-    label: str = Field(min_length=1, max_length=100, description="A descriptive name")
+    label: Text = Field(min_length=1, max_length=100, description="A descriptive name")
     scopes: list[str] = Field(description="Permission scopes for this key")
     expiresAt: StrictInt | None = Field(
         default=None, description="Unix timestamp (seconds) when the key expires; null: never"
@@ -29,7 +29,7 @@ class ApiKeyCreate(WireModel):
 class ApiKeyUpdate(WireModel):
     """`PATCH /api-keys/{id}`: a new label and/or new scopes (the expiry never changes)."""
 
-    label: str | None = Field(default=None, min_length=1, max_length=100)
+    label: Text | None = Field(default=None, min_length=1, max_length=100)
     scopes: list[str] | None = None
     expiresAt: StrictInt | None = Field(
         default=None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 import secrets
@@ -73,6 +75,17 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
                 raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("license_public_keys")
+    @classmethod
+    def _check_public_keys(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                if len(base64.b64decode(item, validate=True)) != 32:
+                    raise ValueError
+            except (ValueError, binascii.Error):
+                raise ValueError(f"{item!r} is not a base64 Ed25519 public key") from None
         return value
 
     @field_validator(

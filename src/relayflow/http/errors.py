@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from relayflow.core.errors import AppError
@@ -84,6 +84,11 @@ def install_error_handlers(app: FastAPI, shape: Shape) -> None:
     async def on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity conflict: %s", type(exc.orig).__name__)
         return respond(409, "The request conflicts with data already stored")
+
+    @app.exception_handler(DataError)
+    async def on_data_error(_request: Request, exc: DataError) -> JSONResponse:
+        log.info("value refused by the database: %s", type(exc.orig).__name__)
+        return respond(400, "A value in the request cannot be stored")
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 class ErrorBody(BaseModel):
     """`{"message": …}`, the public API's error body."""
 
     message: str
+
+
+def _printable(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError("must not contain control characters or unpaired surrogates")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+"""A string a person typed: no control characters, no broken Unicode."""
 
 
 class WireModel(BaseModel):

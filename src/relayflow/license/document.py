@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from relayflow.core.ids import new_id
 
 MAGIC = "rflic1"
 KNOWN_FEATURES = ("apiKeyScopes",)
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 # The public half of the Relayflow project's licence signing key. Its private half is not
 # in this repository; self-hosters issue their own with `relayflow license keygen`.
@@ -51,6 +53,9 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
+    # Strict: the lenient decoder skips foreign characters, so a mangled part would pass.
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 

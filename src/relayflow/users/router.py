@@ -23,7 +23,7 @@ def invite_url(request: Request, public_url: str | None, inviter_id: str, invite
     return f"{base}/signup?inviterId={inviter_id}&inviteeId={invitee_id}"
 
 
-@router.get("", response_model=UserList, response_model_exclude_none=True, **requires("user:list"))
+@router.get("", response_model=UserList, response_model_exclude_unset=True, **requires("user:list"))
 async def list_users(
     session: SessionDep,
     instance: InstanceDep,
@@ -43,7 +43,7 @@ async def list_users(
 
 
 @router.get(
-    "/{id}", response_model=UserOut, response_model_exclude_none=True, **requires("user:read")
+    "/{id}", response_model=UserOut, response_model_exclude_unset=True, **requires("user:read")
 )
 async def get_user(
     id: str,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
-from relayflow.http.schemas import WireModel
+from relayflow.http.schemas import Text, WireModel
 
 InvitableRole = Literal["global:admin", "global:member"]
 
@@ -64,25 +64,25 @@ class OwnerSetup(WireModel):
     """`POST /rest/owner/setup`."""
 
     email: EmailStr
-    firstName: str = Field(min_length=1, max_length=32)
-    lastName: str = Field(min_length=1, max_length=32)
-    password: str
+    firstName: Text = Field(min_length=1, max_length=32)
+    lastName: Text = Field(min_length=1, max_length=32)
+    password: Text
 
 
 class Login(WireModel):
     """`POST /rest/login`: n8n's `emailOrLdapLoginId`, or plain `email`."""
 
-    emailOrLdapLoginId: str | None = None
-    email: str | None = None
-    password: str
-    mfaCode: str | None = None
-    mfaRecoveryCode: str | None = None
+    emailOrLdapLoginId: Text | None = None
+    email: Text | None = None
+    password: Text
+    mfaCode: Text | None = None
+    mfaRecoveryCode: Text | None = None
 
 
 class AcceptInvitation(WireModel):
     """`POST /rest/invitations/{id}/accept`."""
 
-    inviterId: str
-    firstName: str = Field(min_length=1, max_length=32)
-    lastName: str = Field(min_length=1, max_length=32)
-    password: str
+    inviterId: Text
+    firstName: Text = Field(min_length=1, max_length=32)
+    lastName: Text = Field(min_length=1, max_length=32)
+    password: Text

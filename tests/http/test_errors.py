@@ -1,0 +1,114 @@
+"""Nothing a client sends becomes a 500: size limits, bad JSON, unknown paths and methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.support.client import Api
+from tests.support.server import RunningServer, Variant
+
+
+@pytest.fixture(scope="module")
+def small(variant: Variant, make_server: Callable[..., RunningServer]) -> RunningServer:
+    return make_server(variant, payload_size_max=2048)
+
+
+@pytest.fixture
+def small_api(small: RunningServer) -> Iterator[Api]:
+    with Api(small) as client:
+        yield client
+
+
+def test_body_over_the_limit_should_respond_413(small_api: Api, small: RunningServer) -> None:
+    key = small.create_key(small.create_user())
+    body = {"label": "x" * 3000, "scopes": ["workflow:read"]}
+    response = small_api.post("/api-keys", key, json=body)
+    assert response.status_code == 413
+    assert "2048" in response.json()["message"]
+    assert set(response.json()) == {"message"}
+
+
+def test_chunked_body_over_the_limit_should_respond_413(
+    small_api: Api, small: RunningServer
+) -> None:
+    key = small.create_key(small.create_user())
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"label": "'
+        for _ in range(10):
+            yield b"y" * 500
+        yield b'", "scopes": ["workflow:read"]}'
+
+    response = small_api.post(
+        "/api-keys", key, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_chunked_body_under_the_limit_should_pass(small_api: Api, small: RunningServer) -> None:
+    key = small.create_key(small.create_user())
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"label": "chunked", '
+        yield b'"scopes": ["workflow:read"]}'
+
+    response = small_api.post(
+        "/api-keys", key, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_internal_api_should_answer_413_in_its_own_shape(small_api: Api) -> None:
+    response = small_api.http.post("/rest/login", content=b"x" * 5000)
+    assert response.status_code == 413
+    assert response.json()["code"] == 413
+
+
+def test_unknown_public_path_should_respond_404_not_found(api: Api) -> None:
+    response = api.get("/nowhere")
+    assert response.status_code == 404
+    assert response.json() == {"message": "not found"}
+
+
+def test_unknown_internal_path_should_respond_404_in_rest_shape(api: Api) -> None:
+    response = api.http.get("/rest/nowhere")
+    assert response.status_code == 404
+    assert response.json() == {"code": 404, "message": "not found"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"null",
+        b"[]",
+        b"123",
+        b'"text"',
+        b"{",
+        b'{"label": 1, "scopes": "x"}',
+        b'{"label": "a", "scopes": [1, 2]}',
+        b'{"label": "a", "scopes": [], "expiresAt": {}}',
+        b'{"label": "a\\u0000b", "scopes": ["workflow:read"]}',
+        b'{"label": "\\ud800", "scopes": ["workflow:read"]}',
+        b"\xff\xfe",
+    ],
+)
+def test_garbage_bodies_should_respond_400(api: Api, server: RunningServer, payload: bytes) -> None:
+    key = server.create_key(server.create_user())
+    response = api.post(
+        "/api-keys", key, content=payload, headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 409), response.text
+    assert isinstance(response.json()["message"], str)
+
+
+def test_responses_should_carry_nosniff(api: Api) -> None:
+    assert api.http.get("/healthz").headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_readiness_should_respond_ok_once_migrated(api: Api) -> None:
+    response = api.http.get("/healthz/readiness")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
