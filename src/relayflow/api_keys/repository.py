@@ -23,11 +23,6 @@ class ApiKeyRepository:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def get_for_user(self, key_id: str, user_id: str) -> ApiKey | None:
-        """One of the user's keys; another user's key is simply not found."""
-        query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id)
-        return await self.session.scalar(query)
-
     async def get(self, key_id: str) -> ApiKey | None:
         """Any key by id (for administrators and the CLI)."""
         return await self.session.get(ApiKey, key_id)

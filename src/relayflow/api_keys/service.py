@@ -11,10 +11,11 @@ from relayflow.api_keys.repository import ApiKeyRepository
 from relayflow.audit import service as audit
 from relayflow.auth import key_format
 from relayflow.auth.pepper import CURRENT_VERSION
+from relayflow.auth.access import authorize, not_found
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import scopes_for_role, validate_requested_scopes
 from relayflow.core.clock import from_unix, iso, to_unix, utcnow
-from relayflow.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from relayflow.core.errors import BadRequest, Conflict, Forbidden
 from relayflow.db.models import ApiKey, ApiKeySecret, User
 from relayflow.db.session import mark_auth_changed
 
@@ -42,8 +43,9 @@ class Actor:
         return cls(user.id, user.role)
 
 
-def _not_found(key_id: str) -> NotFound:
-    return NotFound(f'API key with ID "{key_id}" not found.')
+async def _owns(principal: Principal, key: ApiKey, _scope: str) -> bool:
+    """API keys are private: only their own user may see or change them."""
+    return key.user_id == principal.user_id
 
 
 def _check_no_escalation(actor: Actor, granted: set[str]) -> None:
@@ -200,7 +202,7 @@ class ApiKeyService:
         """Delete any user's key by id (the command line's `api-key revoke`)."""
         key = await self.keys.get(key_id)
         if key is None:
-            raise _not_found(key_id)
+            raise not_found("API key", key_id)
         await self.keys.delete(key)
         audit.record(
             self.session,
@@ -213,10 +215,17 @@ class ApiKeyService:
         return key
 
     async def _own(self, actor: Actor, key_id: str) -> ApiKey:
-        key = await self.keys.get_for_user(key_id, actor.user_id)
-        if key is None:
-            raise _not_found(key_id)
-        return key
+        principal = Principal(user_id=actor.user_id, role=actor.role, scopes=frozenset())
+        return await authorize(
+            principal,
+            kind="API key",
+            resource_id=key_id,
+            scope="apiKey:update",
+            load=self.keys.get,
+            permits=_owns,
+            hide_foreign=True,
+            admin_sees_all=False,
+        )
 
     def _secret(self, raw: str, now: datetime) -> ApiKeySecret:
         return ApiKeySecret(

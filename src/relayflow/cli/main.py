@@ -7,6 +7,7 @@ import logging
 
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from relayflow.cli import api_keys, license, users
 from relayflow.cli.context import settings_or_exit
@@ -23,12 +24,22 @@ app.add_typer(api_keys.app, name="api-key")
 app.add_typer(license.app, name="license")
 
 
-async def _migrate(url: str) -> None:
+async def _upgrade(url: str) -> None:
     database = Database(url)
     try:
         await upgrade(database)
     finally:
         await database.dispose()
+
+
+def _migrate(url: str) -> None:
+    """Bring the database to the newest schema, or exit with one line saying why not."""
+    try:
+        asyncio.run(_upgrade(url))
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        typer.echo(f"Error: cannot prepare the database: {reason}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -46,7 +57,7 @@ def start(
     from relayflow.app import create_app
     from relayflow.instance import Instance
 
-    asyncio.run(_migrate(settings.resolved_database_url))
+    _migrate(settings.resolved_database_url)
     instance = Instance.build(settings)
     typer.echo(f"Relayflow listening on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(
@@ -65,7 +76,7 @@ def start(
 def migrate() -> None:
     """Apply pending database migrations and exit."""
     settings = settings_or_exit()
-    asyncio.run(_migrate(settings.resolved_database_url))
+    _migrate(settings.resolved_database_url)
     typer.echo("Database is up to date.")
 
 
