@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relayflow.api_keys.repository import ApiKeyRepository
 from relayflow.audit import service as audit
 from relayflow.auth import key_format
-from relayflow.auth.pepper import CURRENT_VERSION
 from relayflow.auth.access import authorize, not_found
+from relayflow.auth.pepper import CURRENT_VERSION
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import scopes_for_role, validate_requested_scopes
 from relayflow.core.clock import from_unix, iso, to_unix, utcnow
