@@ -87,10 +87,10 @@ class KeyVerifier:
         if not key_format.is_well_formed(raw):
             return await self._refuse(ip, "malformed")
         key_hash = key_format.digest(self.pepper, raw)
-        await self.sync()
+        epoch = await self.sync()
         entry = self._cache.get(key_hash)
         if entry is None:
-            entry = await self._load(key_hash)
+            entry = await self._load(key_hash, epoch)
             if entry is None:
                 return await self._refuse(ip, "unknown")
         now = utcnow()
@@ -113,21 +113,22 @@ class KeyVerifier:
             key_scopes=entry.scopes,
         )
 
-    async def sync(self) -> None:
+    async def sync(self) -> int:
         """Drop the cache and re-read the licence if anything changed since the last request."""
         epoch = await self.epoch.current()
         if epoch == self._seen_epoch:
-            return
+            return epoch
         self._cache.clear()
         async with self.database.session() as session:
             await self.licence.reload(session)
         self._seen_epoch = epoch
+        return epoch
 
     async def invalidate(self) -> None:
         """Announce a change to keys, users, roles or the licence to every instance."""
         await self.epoch.bump()
 
-    async def _load(self, key_hash: str) -> CachedKey | None:
+    async def _load(self, key_hash: str, epoch: int) -> CachedKey | None:
         query = (
             select(ApiKeySecret.key_hash, ApiKeySecret.valid_until, ApiKey, User.role)
             .join(ApiKey, ApiKey.id == ApiKeySecret.api_key_id)
@@ -149,9 +150,12 @@ class KeyVerifier:
             expires_at=min(ends) if ends else None,
             last_used_at=key.last_used_at,
         )
-        if len(self._cache) >= CACHE_SIZE:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key_hash] = entry
+        # A change committed while this lookup ran may already have moved the epoch on; the
+        # row read here could predate it, so it serves this request but is not remembered.
+        if epoch == self._seen_epoch:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key_hash] = entry
         return entry
 
     async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> Principal:
