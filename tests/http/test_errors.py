@@ -112,3 +112,16 @@ def test_readiness_should_respond_ok_once_migrated(api: Api) -> None:
     response = api.http.get("/healthz/readiness")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_unknown_query_parameter_should_respond_400(api: Api, server: RunningServer) -> None:
+    key = server.create_key(server.create_user("global:admin"))
+    response = api.get("/users", key, params={"limit": 5, "sortBy": "email"})
+    assert response.status_code == 400
+    assert response.json() == {"message": "Unknown query parameter 'sortBy'"}
+    assert api.get("/users", key, params={"limit": 5, "includeRole": "true"}).status_code == 200
+    assert api.get("/api-keys/scopes", key, params={"x": 1}).status_code == 400
+
+
+def test_unknown_query_parameter_should_not_outrank_authentication(api: Api) -> None:
+    assert api.get("/users", "n8n_api_bad", params={"sortBy": "email"}).status_code == 401

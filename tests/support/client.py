@@ -5,11 +5,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+import ssl
+
 import httpx
 
 from tests.support.server import PASSWORD, RunningServer
 
 HEADER = "X-N8N-API-KEY"
+# Test servers speak plain HTTP; one shared context spares every client loading the CA store.
+_TLS = ssl.create_default_context()
 
 
 class Api:
@@ -17,7 +21,7 @@ class Api:
 
     def __init__(self, server: RunningServer) -> None:
         self.server = server
-        self.http = httpx.Client(base_url=server.url, timeout=30)
+        self.http = httpx.Client(base_url=server.url, timeout=30, verify=_TLS)
 
     def __enter__(self) -> Api:
         return self
@@ -48,7 +52,7 @@ class Api:
 
     def browser(self) -> httpx.Client:
         """A separate client with its own cookie jar, for `/rest` sessions."""
-        return httpx.Client(base_url=self.server.url, timeout=30)
+        return httpx.Client(base_url=self.server.url, timeout=30, verify=_TLS)
 
     def signed_in(self, email: str, password: str = PASSWORD) -> httpx.Client:
         """A browser-like client signed in as `email`."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import ADMIN, OWNER
-from relayflow.core.errors import Forbidden
+from relayflow.core.errors import BadRequest, Forbidden
 from relayflow.http.deps import ClientIp, InstanceDep
 from relayflow.http.schemas import ERROR_RESPONSES
 
@@ -40,13 +42,37 @@ async def api_principal(
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 
 
+_DECLARED_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub_dependant in dependant.dependencies:
+        names |= _query_names(sub_dependant)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """400 `Unknown query parameter '<name>'` for anything the route does not declare."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _DECLARED_QUERY.get(id(route))
+    if declared is None:
+        declared = _DECLARED_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+    for name in request.query_params:
+        if name not in declared:
+            raise BadRequest(f"Unknown query parameter '{name}'")
+
+
 def requires(scope: str, *, instance_admin: bool = False) -> dict[str, Any]:
     """Route options that demand `scope` of the caller's key and say so in the docs.
 
     With `instance_admin`, the key's user must also be the owner or an admin.
     """
 
-    async def check_scope(principal: ApiPrincipal) -> None:
+    async def check_scope(principal: ApiPrincipal, request: Request) -> None:
+        reject_unknown_query(request)
         if not principal.has(scope):
             raise Forbidden("Forbidden", headers={"X-Required-Scopes": scope})
         if instance_admin and not principal.is_instance_admin:
@@ -65,8 +91,9 @@ def requires(scope: str, *, instance_admin: bool = False) -> dict[str, Any]:
 def authenticated() -> dict[str, Any]:
     """Route options for endpoints any valid key may call."""
 
-    async def check_key(principal: ApiPrincipal) -> None:
+    async def check_key(principal: ApiPrincipal, request: Request) -> None:
         del principal
+        reject_unknown_query(request)
 
     return {
         "dependencies": [Depends(check_key)],

@@ -64,6 +64,7 @@ CATALOGUE: tuple[Scope, ...] = (
     Scope("variable:delete", "Delete variables"),
     Scope("variable:list", "List variables"),
     Scope("securityAudit:generate", "Generate a security audit"),
+    Scope("sourceControl:pull", "Pull changes from the connected source control repository"),
     Scope("apiKey:read", "List your API keys and read the audit of their use"),
     Scope("apiKey:create", "Create API keys"),
     Scope("apiKey:update", "Change or rotate API keys"),
@@ -73,7 +74,7 @@ CATALOGUE: tuple[Scope, ...] = (
 ALL_SCOPES: tuple[str, ...] = tuple(scope.name for scope in CATALOGUE)
 DESCRIPTIONS: dict[str, str] = {scope.name: scope.description for scope in CATALOGUE}
 
-_MEMBER_EXCLUDED = {"tag:delete", "securityAudit:generate"}
+_MEMBER_EXCLUDED = {"tag:delete", "securityAudit:generate", "sourceControl:pull"}
 _MEMBER_EXCLUDED_RESOURCES = {"user", "project", "variable"}
 
 OWNER, ADMIN, MEMBER = "global:owner", "global:admin", "global:member"

@@ -102,11 +102,14 @@ class UserService:
         return user
 
     async def invite(self, inviter: Principal, email: str, role: str) -> tuple[User, str]:
-        """A pending user the inviter asks to join; returns it and an error text, if any."""
+        """A pending user the inviter asks to join; returns it and an error text, if any.
+
+        Inviting someone still pending invites them again, from this inviter.
+        """
         existing = await self.users.by_email(email)
-        if existing is not None:
+        if existing is not None and not existing.is_pending:
             return existing, "The user already exists"
-        user = await self.create(email, None, role)
+        user = existing or await self.create(email, None, role)
         user.invited_by = inviter.user_id
         await self.session.flush()
         return user, ""
