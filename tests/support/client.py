@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from types import TracebackType
 from typing import Any
-
-import ssl
 
 import httpx
 
