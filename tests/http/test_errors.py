@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy import text
 
 from tests.support.client import Api
 from tests.support.server import RunningServer, Variant
@@ -125,3 +126,26 @@ def test_unknown_query_parameter_should_respond_400(api: Api, server: RunningSer
 
 def test_unknown_query_parameter_should_not_outrank_authentication(api: Api) -> None:
     assert api.get("/users", "n8n_api_bad", params={"sortBy": "email"}).status_code == 401
+
+
+def test_readiness_should_respond_503_until_migrated(
+    variant: Variant, make_server: Callable[..., RunningServer]
+) -> None:
+    server = make_server(variant)
+
+    async def set_version(version: str | None) -> None:
+        async with server.instance.database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM alembic_version"))
+            if version is not None:
+                await connection.execute(
+                    text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version}
+                )
+
+    with Api(server) as client:
+        server.run(set_version(None))
+        response = client.http.get("/healthz/readiness")
+        assert response.status_code == 503
+        assert response.json() == {"status": "error"}
+        assert client.http.get("/healthz").status_code == 200
+        server.run(set_version("0001"))
+        assert client.http.get("/healthz/readiness").status_code == 200

@@ -29,7 +29,7 @@ async def list_api_keys(
     return [to_wire(key) for key in await service.list_own(Actor.of(principal))]
 
 
-@router.post("", response_model=ApiKeyCreated, **requires("apiKey:create"))
+@router.post("", response_model=ApiKeyCreated, **requires("apiKey:create", errors=(409, 413)))
 async def create_api_key(
     body: ApiKeyCreate,
     principal: ApiPrincipal,
@@ -51,7 +51,7 @@ async def list_available_scopes(principal: ApiPrincipal) -> list[str]:
     return list(ROLE_SCOPES.get(principal.role, ()))
 
 
-@router.patch("/{id}", response_model=Success, **requires("apiKey:update"))
+@router.patch("/{id}", response_model=Success, **requires("apiKey:update", errors=(404, 409, 413)))
 async def update_api_key(
     id: str,
     body: ApiKeyUpdate,
@@ -66,7 +66,7 @@ async def update_api_key(
     return Success()
 
 
-@router.delete("/{id}", response_model=Success, **requires("apiKey:delete"))
+@router.delete("/{id}", response_model=Success, **requires("apiKey:delete", errors=(404,)))
 async def delete_api_key(
     id: str,
     principal: ApiPrincipal,
@@ -80,7 +80,9 @@ async def delete_api_key(
     return Success()
 
 
-@router.post("/{id}/rotate", response_model=ApiKeyCreated, **requires("apiKey:update"))
+@router.post(
+    "/{id}/rotate", response_model=ApiKeyCreated, **requires("apiKey:update", errors=(404,))
+)
 async def rotate_api_key(
     id: str,
     principal: ApiPrincipal,

@@ -17,7 +17,7 @@ from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import ADMIN, OWNER
 from relayflow.core.errors import BadRequest, Forbidden
 from relayflow.http.deps import ClientIp, InstanceDep
-from relayflow.http.schemas import ERROR_RESPONSES
+from relayflow.http.schemas import ERROR_RESPONSES, OPTIONAL_ERRORS
 
 api_key_header = APIKeyHeader(
     name="X-N8N-API-KEY",
@@ -65,7 +65,13 @@ def reject_unknown_query(request: Request) -> None:
             raise BadRequest(f"Unknown query parameter '{name}'")
 
 
-def requires(scope: str, *, instance_admin: bool = False) -> dict[str, Any]:
+def _responses(errors: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
+    return {**ERROR_RESPONSES, **{status: OPTIONAL_ERRORS[status] for status in errors}}
+
+
+def requires(
+    scope: str, *, instance_admin: bool = False, errors: tuple[int, ...] = ()
+) -> dict[str, Any]:
     """Route options that demand `scope` of the caller's key and say so in the docs.
 
     With `instance_admin`, the key's user must also be the owner or an admin.
@@ -84,11 +90,11 @@ def requires(scope: str, *, instance_admin: bool = False) -> dict[str, Any]:
     return {
         "dependencies": [Depends(check_scope)],
         "openapi_extra": extra,
-        "responses": ERROR_RESPONSES,
+        "responses": _responses(errors),
     }
 
 
-def authenticated() -> dict[str, Any]:
+def authenticated(errors: tuple[int, ...] = ()) -> dict[str, Any]:
     """Route options for endpoints any valid key may call."""
 
     async def check_key(principal: ApiPrincipal, request: Request) -> None:
@@ -98,5 +104,5 @@ def authenticated() -> dict[str, Any]:
     return {
         "dependencies": [Depends(check_key)],
         "openapi_extra": {"x-required-scopes": []},
-        "responses": ERROR_RESPONSES,
+        "responses": _responses(errors),
     }

@@ -55,7 +55,10 @@ def activate(key: str = typer.Argument(..., help="The licence text")) -> None:
     async def work(instance: Instance, session: AsyncSession) -> str:
         licence = await instance.licence.activate(session, key)
         mark_auth_changed(session)
-        return f"Licence {licence.id} activated: {', '.join(licence.features)}."
+        message = f"Licence {licence.id} activated: {', '.join(licence.features)}."
+        if instance.settings.license_key:
+            message += " Note: RELAYFLOW_LICENSE_KEY is set and takes precedence over it."
+        return message
 
     typer.echo(run(work))
 

@@ -48,7 +48,9 @@ def start(
     port: int = typer.Option(None, help="Port to listen on [env RELAYFLOW_PORT; 5678]"),
 ) -> None:
     """Apply migrations, then serve the API and the UI."""
-    overrides = {name: value for name, value in (("host", host), ("port", port)) if value}
+    overrides = {
+        name: value for name, value in (("host", host), ("port", port)) if value is not None
+    }
     settings = settings_or_exit(**overrides)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

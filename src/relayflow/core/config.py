@@ -141,11 +141,19 @@ class Settings(BaseSettings):
         if path.exists():
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a private name, then linked into place: processes starting at
+        # once never read a half-written file, and the first link wins for all of them.
+        draft = path.with_name(f"{ENCRYPTION_KEY_FILE}.{os.getpid()}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(key + "\n")
-        return key
+            handle.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process won; everyone reads its key below
+        finally:
+            draft.unlink()
+        return path.read_text().strip()
 
 
 def to_async_url(url: str) -> str:

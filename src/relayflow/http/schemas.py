@@ -47,3 +47,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Too many requests; see `Retry-After` and `RateLimit`.",
     },
 }
+
+OPTIONAL_ERRORS: dict[int, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such resource visible to the caller."},
+    409: {"model": ErrorBody, "description": "Conflicts with what is stored (a duplicate)."},
+    413: {"model": ErrorBody, "description": "The body is larger than the configured limit."},
+}

@@ -162,4 +162,4 @@ def _parse_payload(payload: object) -> License:
             issued_to=str(payload.get("issuedTo", "")),
         )
     except (KeyError, TypeError, ValueError, OverflowError):
-        raise LicenseError("the licence is malformed: a required field is missing") from None
+        raise LicenseError("the licence is malformed: a field is missing or invalid") from None

@@ -43,7 +43,10 @@ async def list_users(
 
 
 @router.get(
-    "/{id}", response_model=UserOut, response_model_exclude_unset=True, **requires("user:read")
+    "/{id}",
+    response_model=UserOut,
+    response_model_exclude_unset=True,
+    **requires("user:read", errors=(404,)),
 )
 async def get_user(
     id: str,
@@ -56,7 +59,9 @@ async def get_user(
     return to_wire(user, includeRole)
 
 
-@router.post("", status_code=201, response_model=list[InviteResult], **requires("user:create"))
+@router.post(
+    "", status_code=201, response_model=list[InviteResult], **requires("user:create", errors=(413,))
+)
 async def create_users(
     body: list[Invite],
     request: Request,
@@ -88,7 +93,9 @@ async def create_users(
     return results
 
 
-@router.delete("/{id}", status_code=204, response_class=Response, **requires("user:delete"))
+@router.delete(
+    "/{id}", status_code=204, response_class=Response, **requires("user:delete", errors=(404,))
+)
 async def delete_user(
     id: str,
     principal: ApiPrincipal,
@@ -100,7 +107,12 @@ async def delete_user(
     return Response(status_code=204)
 
 
-@router.patch("/{id}/role", status_code=204, response_class=Response, **requires("user:changeRole"))
+@router.patch(
+    "/{id}/role",
+    status_code=204,
+    response_class=Response,
+    **requires("user:changeRole", errors=(404,)),
+)
 async def change_role(
     id: str,
     body: RoleChange,
