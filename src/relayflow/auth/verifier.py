@@ -12,7 +12,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 
@@ -85,17 +85,17 @@ class KeyVerifier:
             raise Unauthorized(HEADER_REQUIRED)
         await self.limiter.check(self.policies.failures_per_ip, ip)
         if not key_format.is_well_formed(raw):
-            return await self._refuse(ip, "malformed")
+            await self._refuse(ip, "malformed")
         key_hash = key_format.digest(self.pepper, raw)
         epoch = await self.sync()
         entry = self._cache.get(key_hash)
         if entry is None:
             entry = await self._load(key_hash, epoch)
             if entry is None:
-                return await self._refuse(ip, "unknown")
+                await self._refuse(ip, "unknown")
         now = utcnow()
         if entry.expires_at is not None and now >= entry.expires_at:
-            return await self._refuse(ip, "expired", entry.key_id)
+            await self._refuse(ip, "expired", entry.key_id)
         self._touch(entry, now)
         await self.limiter.hit(self.policies.per_key, entry.key_id)
         await self.limiter.hit(self.policies.per_user, entry.user_id)
@@ -158,7 +158,7 @@ class KeyVerifier:
             self._cache[key_hash] = entry
         return entry
 
-    async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> Principal:
+    async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> NoReturn:
         await self.limiter.hit(self.policies.failures_per_ip, ip)
         self._spawn(self._record_failure(ip, reason, key_id))
         raise Unauthorized("unauthorized")
