@@ -16,7 +16,11 @@ from relayflow.api_keys.router import router as api_keys_router
 from relayflow.audit.router import router as audit_router
 from relayflow.http.errors import install_error_handlers, public_shape
 from relayflow.instance import Instance
+from relayflow.projects.router import router as projects_router
+from relayflow.tags.router import router as tags_router
 from relayflow.users.router import router as users_router
+from relayflow.variables.router import router as variables_router
+from relayflow.workflows.router import router as workflows_router
 
 DESCRIPTION = """\
 Relayflow's public REST API, compatible with n8n's API v1.
@@ -41,7 +45,16 @@ def create_public_api(instance: Instance) -> FastAPI:
     )
     api.state.instance = instance
     install_error_handlers(api, public_shape)
-    for router in (api_keys_router, users_router, audit_router):
+    routers = (
+        workflows_router,
+        tags_router,
+        projects_router,
+        variables_router,
+        users_router,
+        api_keys_router,
+        audit_router,
+    )
+    for router in routers:
         api.include_router(router)
     api.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-static")
 

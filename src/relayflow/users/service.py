@@ -15,6 +15,7 @@ from relayflow.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from relayflow.core.ids import is_uuid
 from relayflow.db.models import User
 from relayflow.db.session import mark_auth_changed
+from relayflow.projects.service import ProjectService
 from relayflow.users.passwords import Passwords
 from relayflow.users.repository import UserRepository
 
@@ -80,7 +81,7 @@ class UserService:
             check_password_strength(password)
             password_hash = await self.passwords.hash(password)
         now = utcnow()
-        return await self.users.add(
+        user = await self.users.add(
             User(
                 email=email.lower(),
                 password_hash=password_hash,
@@ -91,6 +92,8 @@ class UserService:
                 updated_at=now,
             )
         )
+        await ProjectService(self.session).create_personal(user)
+        return user
 
     async def find(self, identifier: str) -> User:
         """A user by id (UUID) or by e-mail address."""
@@ -128,6 +131,7 @@ class UserService:
         invitee.first_name, invitee.last_name = first_name, last_name
         invitee.updated_at = utcnow()
         await self.session.flush()
+        await ProjectService(self.session).rename_personal(invitee)
         return invitee
 
     async def authenticate(self, email: str, password: str) -> User | None:
