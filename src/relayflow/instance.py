@@ -15,6 +15,7 @@ from relayflow.core.ratelimit import Policy, RateLimiter, make_storage
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
 from relayflow.users.passwords import Passwords
+from relayflow.workflows.activation import ActivationHook, ActiveWorkflows
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Instance:
     keys: KeyVerifier
     passwords: Passwords
     login_policies: LoginPolicies
+    activation: ActivationHook
 
     @classmethod
     def build(cls, settings: Settings) -> Instance:
@@ -76,6 +78,7 @@ class Instance:
                     "login-per-account", settings.rate_limit_login_per_account
                 ),
             ),
+            activation=ActiveWorkflows(),
         )
 
     async def close(self) -> None:

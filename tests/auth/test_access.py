@@ -61,6 +61,12 @@ def test_missing_resource_should_be_404_with_n8n_wording() -> None:
     assert raised.value.message == 'Thing with ID "nope" not found.'
 
 
+def test_missing_resource_should_be_a_plain_404_for_admins() -> None:
+    with pytest.raises(NotFound) as raised:
+        check(ADMIN, "nope")
+    assert raised.value.message == "Not Found"
+
+
 def test_foreign_resource_should_be_403() -> None:
     with pytest.raises(Forbidden) as raised:
         check(BOB, "t1")

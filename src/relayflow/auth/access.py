@@ -42,9 +42,11 @@ async def authorize(
     anyone else needs `permits` to say yes.
     """
     resource = await load(resource_id)
+    sees_all = admin_sees_all and principal.is_instance_admin
     if resource is None:
-        raise not_found(kind, resource_id)
-    if admin_sees_all and principal.is_instance_admin:
+        # n8n's wording differs by who asks: a plain 404 for owner and admin.
+        raise NotFound("Not Found") if sees_all else not_found(kind, resource_id)
+    if sees_all:
         return resource
     if await permits(principal, resource, scope):
         return resource

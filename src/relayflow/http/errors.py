@@ -55,6 +55,8 @@ def validation_message(exc: RequestValidationError) -> str:
         limit = error.get("ctx", {}).get("ge")
         return "/".join(["request", *location]) + f" must be >= {limit}"
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    if message.startswith("request/"):
+        return message
     return "/".join(["request", *location]) + " " + message[0].lower() + message[1:]
 
 
