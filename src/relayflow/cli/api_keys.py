@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from relayflow.api_keys.service import Actor, ApiKeyService, to_wire
-from relayflow.auth.scopes import ROLE_SCOPES
 from relayflow.cli.context import run
-from relayflow.instance import Instance
-from relayflow.users.service import UserService
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from relayflow.instance import Instance
 
 app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 
@@ -24,6 +25,10 @@ def create(
     expires_at: int = typer.Option(None, "--expires-at", help="Unix seconds; default never"),
 ) -> None:
     """Create a key and print only the raw key (shown this once)."""
+
+    from relayflow.api_keys.service import Actor, ApiKeyService
+    from relayflow.auth.scopes import ROLE_SCOPES
+    from relayflow.users.service import UserService
 
     async def work(instance: Instance, session: AsyncSession) -> str:
         user = await UserService(session, instance.passwords).find(email)
@@ -43,6 +48,9 @@ def create(
 def list_keys(email: str = typer.Option(..., help="Whose keys to list")) -> None:
     """List a user's keys, redacted, as JSON lines."""
 
+    from relayflow.api_keys.service import Actor, ApiKeyService, to_wire
+    from relayflow.users.service import UserService
+
     async def work(instance: Instance, session: AsyncSession) -> list[dict[str, object]]:
         user = await UserService(session, instance.passwords).find(email)
         service = ApiKeyService(session, instance.keys.pepper)
@@ -55,6 +63,8 @@ def list_keys(email: str = typer.Option(..., help="Whose keys to list")) -> None
 @app.command("revoke")
 def revoke(key_id: str = typer.Argument(..., help="The key's id")) -> None:
     """Delete a key of any user; running servers refuse it on their next request."""
+
+    from relayflow.api_keys.service import ApiKeyService
 
     async def work(instance: Instance, session: AsyncSession) -> str:
         key = await ApiKeyService(session, instance.keys.pepper).revoke_any(key_id)

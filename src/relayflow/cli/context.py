@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relayflow.core.config import ConfigError, Settings, load_settings
 from relayflow.core.errors import AppError
-from relayflow.db.migrate import upgrade
-from relayflow.db.session import AUTH_CHANGED
-from relayflow.instance import Instance
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from relayflow.instance import Instance
 
 T = TypeVar("T")
 
@@ -36,6 +37,11 @@ def fail(message: str) -> typer.Exit:
 
 def run(work: Callable[[Instance, AsyncSession], Awaitable[T]]) -> T:
     """Migrate, run `work` in one transaction, and tell running servers what changed."""
+    # Imported here so that commands that never touch the database start quickly.
+    from relayflow.db.migrate import upgrade
+    from relayflow.db.session import AUTH_CHANGED
+    from relayflow.instance import Instance
+
     settings = settings_or_exit()
 
     async def main() -> T:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relayflow.cli.context import fail, run
-from relayflow.db.session import mark_auth_changed
-from relayflow.instance import Instance
 from relayflow.license.document import LicenseError, generate_keypair, issue, load_private_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from relayflow.instance import Instance
 
 app = typer.Typer(no_args_is_help=True, help="Manage the instance licence.")
 
@@ -52,6 +55,8 @@ def issue_license(
 def activate(key: str = typer.Argument(..., help="The licence text")) -> None:
     """Verify a licence and store it in the database."""
 
+    from relayflow.db.session import mark_auth_changed
+
     async def work(instance: Instance, session: AsyncSession) -> str:
         licence = await instance.licence.activate(session, key)
         mark_auth_changed(session)
@@ -66,6 +71,8 @@ def activate(key: str = typer.Argument(..., help="The licence text")) -> None:
 @app.command("deactivate")
 def deactivate() -> None:
     """Remove the activated licence; the instance runs unlicensed."""
+
+    from relayflow.db.session import mark_auth_changed
 
     async def work(instance: Instance, session: AsyncSession) -> str:
         await instance.licence.deactivate(session)

@@ -6,13 +6,9 @@ import asyncio
 import logging
 
 import typer
-import uvicorn
-from sqlalchemy.exc import SQLAlchemyError
 
 from relayflow.cli import api_keys, license, users
 from relayflow.cli.context import settings_or_exit
-from relayflow.db.migrate import upgrade
-from relayflow.db.session import Database
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,6 +21,9 @@ app.add_typer(license.app, name="license")
 
 
 async def _upgrade(url: str) -> None:
+    from relayflow.db.migrate import upgrade
+    from relayflow.db.session import Database
+
     database = Database(url)
     try:
         await upgrade(database)
@@ -34,6 +33,8 @@ async def _upgrade(url: str) -> None:
 
 def _migrate(url: str) -> None:
     """Bring the database to the newest schema, or exit with one line saying why not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         asyncio.run(_upgrade(url))
     except (OSError, SQLAlchemyError) as exc:
@@ -56,6 +57,8 @@ def start(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    import uvicorn
+
     from relayflow.app import create_app
     from relayflow.instance import Instance
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relayflow.auth.scopes import ROLES
 from relayflow.cli.context import fail, run
-from relayflow.instance import Instance
-from relayflow.users.service import UserService
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from relayflow.instance import Instance
 
 app = typer.Typer(no_args_is_help=True, help="Manage users.")
 
@@ -26,6 +30,8 @@ def create(
     """Create a user who can sign in at once."""
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}")
+
+    from relayflow.users.service import UserService
 
     async def work(instance: Instance, session: AsyncSession) -> str:
         service = UserService(session, instance.passwords)
