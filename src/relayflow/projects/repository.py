@@ -1,13 +1,16 @@
-"""All SQL about projects and their members."""
+"""All SQL about projects, their members, and the workflows they own."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, func, select
+from datetime import datetime
+
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relayflow.db.models import Project, ProjectRelation
+from relayflow.core import keyset
+from relayflow.db.models import Project, ProjectRelation, SharedWorkflow, User, Workflow
 from relayflow.db.models.project import PERSONAL
-from relayflow.projects.roles import PERSONAL_OWNER, project_roles_with
+from relayflow.projects.roles import PERSONAL_OWNER, WORKFLOW_OWNER, project_roles_with
 
 
 def member_project_ids(user_id: str, scope: str) -> Select[str]:
@@ -15,6 +18,13 @@ def member_project_ids(user_id: str, scope: str) -> Select[str]:
     return select(ProjectRelation.project_id).where(
         ProjectRelation.user_id == user_id,
         ProjectRelation.role.in_(project_roles_with(scope)),
+    )
+
+
+def owned_workflow_ids(project_id: str) -> Select[str]:
+    """Ids of the workflows `project_id` owns (a subquery)."""
+    return select(SharedWorkflow.workflow_id).where(
+        SharedWorkflow.project_id == project_id, SharedWorkflow.role == WORKFLOW_OWNER
     )
 
 
@@ -27,6 +37,10 @@ class ProjectRepository:
     async def get(self, project_id: str) -> Project | None:
         """A project by id."""
         return await self.session.get(Project, project_id)
+
+    async def user_exists(self, user_id: str) -> bool:
+        """Whether a user with this id exists."""
+        return await self.session.get(User, user_id) is not None
 
     async def personal_of(self, user_id: str) -> Project | None:
         """The user's personal project."""
@@ -50,12 +64,11 @@ class ProjectRepository:
         query = select(ProjectRelation).where(ProjectRelation.project_id == project_id)
         return list((await self.session.scalars(query)).all())
 
-    async def page(self, offset: int, limit: int) -> tuple[list[Project], int]:
-        """One page of all projects, oldest first, and the total count."""
-        query = select(Project).order_by(Project.created_at, Project.id).offset(offset).limit(limit)
-        projects = list((await self.session.scalars(query)).all())
-        total = await self.session.scalar(select(func.count()).select_from(Project))
-        return projects, int(total or 0)
+    async def page(self, page: keyset.KeysetPage) -> tuple[list[Project], str | None]:
+        """One page of all projects in `(created_at, id)` order, and the next page's cursor."""
+        query = keyset.apply(select(Project), [Project.created_at, Project.id], page)
+        rows = list((await self.session.scalars(query)).all())
+        return keyset.finish(rows, page, lambda project: (project.created_at, project.id))
 
     async def add(self, project: Project) -> Project:
         """Store a new project."""
@@ -80,3 +93,23 @@ class ProjectRepository:
         """Delete a project; its relations and sharings go with it."""
         await self.session.delete(project)
         await self.session.flush()
+
+    async def delete_owned_workflows(self, project_id: str) -> None:
+        """Delete the workflows the project owns; their sharings and tags go with them."""
+        await self.session.execute(
+            delete(Workflow).where(Workflow.id.in_(owned_workflow_ids(project_id)))
+        )
+
+    async def move_owned_workflows(self, source_id: str, target_id: str, now: datetime) -> None:
+        """Make `target_id` the owner of every workflow `source_id` owns."""
+        await self.session.execute(
+            delete(SharedWorkflow).where(
+                SharedWorkflow.project_id == target_id,
+                SharedWorkflow.workflow_id.in_(owned_workflow_ids(source_id)),
+            )
+        )
+        await self.session.execute(
+            update(SharedWorkflow)
+            .where(SharedWorkflow.project_id == source_id, SharedWorkflow.role == WORKFLOW_OWNER)
+            .values(project_id=target_id, updated_at=now)
+        )

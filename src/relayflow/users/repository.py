@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relayflow.auth.scopes import OWNER
-from relayflow.db.models import ApiKey, User
+from relayflow.db.models import ApiKey, ProjectRelation, User
 
 
 class UserRepository:
@@ -27,11 +27,19 @@ class UserRepository:
         """The instance owner, if set up."""
         return await self.session.scalar(select(User).where(User.role == OWNER))
 
-    async def page(self, offset: int, limit: int) -> tuple[list[User], int]:
-        """One page of users in creation order, and the total count."""
-        query = select(User).order_by(User.created_at, User.id).offset(offset).limit(limit)
-        users = list((await self.session.scalars(query)).all())
-        total = await self.session.scalar(select(func.count()).select_from(User))
+    async def page(
+        self, offset: int, limit: int, project_id: str | None = None
+    ) -> tuple[list[User], int]:
+        """One page of users (of project `project_id` if given) in creation order; their count."""
+        query = select(User)
+        if project_id is not None:
+            members = select(ProjectRelation.user_id).where(
+                ProjectRelation.project_id == project_id
+            )
+            query = query.where(User.id.in_(members))
+        page = query.order_by(User.created_at, User.id).offset(offset).limit(limit)
+        users = list((await self.session.scalars(page)).all())
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
         return users, int(total or 0)
 
     async def add(self, user: User) -> User:

@@ -30,11 +30,12 @@ async def list_users(
     limit: Limit = pagination.DEFAULT_LIMIT,
     cursor: str | None = None,
     includeRole: bool = False,
+    projectId: str | None = None,
 ) -> dict[str, object]:
-    """Retrieve all users of the instance."""
+    """Retrieve all users of the instance, or only the members of project `projectId`."""
     page = pagination.offset_page(limit, cursor)
     users, total = await UserService(session, instance.passwords).users.page(
-        page.offset, page.limit
+        page.offset, page.limit, projectId
     )
     return {
         "data": [to_wire(user, includeRole) for user in users],
@@ -101,9 +102,10 @@ async def delete_user(
     principal: ApiPrincipal,
     session: SessionDep,
     instance: InstanceDep,
+    transferId: str | None = None,
 ) -> Response:
-    """Delete a user; its API keys stop working at once."""
-    await UserService(session, instance.passwords).delete(principal, id)
+    """Delete a user, its keys and personal project (workflows go to `transferId` if given)."""
+    await UserService(session, instance.passwords).delete(principal, id, transferId)
     return Response(status_code=204)
 
 

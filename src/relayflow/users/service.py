@@ -11,11 +11,12 @@ from relayflow.auth import sessions
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import MEMBER, OWNER, ROLES, scopes_for_role
 from relayflow.core.clock import iso, utcnow
-from relayflow.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from relayflow.core.errors import BadRequest, Conflict, Forbidden
 from relayflow.core.ids import is_uuid
 from relayflow.db.models import User
 from relayflow.db.session import mark_auth_changed
 from relayflow.projects.service import ProjectService
+from relayflow.users.errors import user_not_found
 from relayflow.users.passwords import Passwords
 from relayflow.users.repository import UserRepository
 
@@ -46,11 +47,6 @@ def to_wire(user: User, include_role: bool = False) -> dict[str, object]:
     if include_role:
         body["role"] = user.role
     return body
-
-
-def user_not_found(identifier: str) -> NotFound:
-    """n8n's answer for a user id or e-mail that matches nobody."""
-    return NotFound(f"Could not find user with id: {identifier}")
 
 
 class UserService:
@@ -140,13 +136,16 @@ class UserService:
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         return user if ok else None
 
-    async def delete(self, actor: Principal, identifier: str) -> None:
-        """Delete a user with its keys and sessions; never oneself, never the owner."""
+    async def delete(
+        self, actor: Principal, identifier: str, transfer_id: str | None = None
+    ) -> None:
+        """Delete a user, its keys, sessions and personal project; never oneself or the owner."""
         user = await self.find(identifier)
         if user.id == actor.user_id:
             raise BadRequest("Cannot delete your own user")
         if user.role == OWNER:
             raise Forbidden("Cannot delete the instance owner")
+        await ProjectService(self.session).remove_personal(user.id, transfer_id)
         await self.users.delete(user)
         audit.record(
             self.session,
