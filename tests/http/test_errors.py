@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import text
 
+from relayflow.db.migrate import head_revisions
 from tests.support.client import Api
 from tests.support.server import RunningServer, Variant
 
@@ -147,5 +148,5 @@ def test_readiness_should_respond_503_until_migrated(
         assert response.status_code == 503
         assert response.json() == {"status": "error"}
         assert client.http.get("/healthz").status_code == 200
-        server.run(set_version("0001"))
+        server.run(set_version(max(head_revisions())))
         assert client.http.get("/healthz/readiness").status_code == 200

@@ -30,12 +30,12 @@ def _upgrade(connection: Connection) -> None:
 
 
 @cache
-def _heads() -> frozenset[str]:
+def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _is_current(connection: Connection) -> bool:
-    return set(MigrationContext.configure(connection).get_current_heads()) == _heads()
+    return set(MigrationContext.configure(connection).get_current_heads()) == head_revisions()
 
 
 async def upgrade(database: Database) -> None:

@@ -14,15 +14,29 @@ class ErrorBody(BaseModel):
     message: str
 
 
-def _printable(value: str) -> str:
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def _check_characters(value: str, allowed: frozenset[str] = frozenset()) -> str:
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs"):
+        if unicodedata.category(char) in ("Cc", "Cs") and char not in allowed:
             raise ValueError("must not contain control characters or unpaired surrogates")
     return value
 
 
+def _printable(value: str) -> str:
+    return _check_characters(value)
+
+
+def _multiline(value: str) -> str:
+    return _check_characters(value, _LINE_BREAKS)
+
+
 Text = Annotated[str, AfterValidator(_printable)]
 """A string a person typed: no control characters, no broken Unicode."""
+
+MultilineText = Annotated[str, AfterValidator(_multiline)]
+"""Like `Text`, but line breaks and tabs are welcome."""
 
 
 class WireModel(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relayflow.core.ids import new_id
@@ -18,6 +18,7 @@ class Project(Timestamps, Base):
     """A personal project (one per user) or a team project with members."""
 
     __tablename__ = "project"
+    __table_args__ = (Index("ix_project_created_at_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(255))

@@ -53,6 +53,7 @@ class Tag(Timestamps, Base):
     """A label for workflows; names are unique on the instance."""
 
     __tablename__ = "tag"
+    __table_args__ = (Index("ix_tag_created_at_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(24), unique=True)
