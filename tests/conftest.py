@@ -111,11 +111,18 @@ def server(variant: Variant, make_server: Callable[..., RunningServer]) -> Runni
     return make_server(variant)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def api(server: RunningServer) -> Iterator[Api]:
-    """An HTTP client for the shared server."""
+    """An HTTP client for the shared server (one per test module)."""
     with Api(server) as client:
         yield client
+
+
+@pytest.fixture(params=["licensed", "unlicensed"])
+def licence_state(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with the `apiKeyScopes` licence on, then off."""
+    request.getfixturevalue(request.param)
+    yield request.param
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,13 +19,6 @@ from tests.support.client import Api
 from tests.support.server import RunningServer
 
 TEAM_ROLES = ["project:admin", "project:editor", "project:viewer"]
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module."""
-    with Api(server) as client:
-        yield client
 
 
 class Team:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -47,20 +47,6 @@ def cursor_of(payload: object) -> str:
 def rename(api: Api, key: str, project_id: str, body: object) -> int:
     """`PUT /projects/{id}` and its status."""
     return api.request("PUT", f"/projects/{project_id}", key, json=body).status_code
-
-
-@pytest.fixture(params=["licensed", "unlicensed"])
-def licence_state(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test with the `apiKeyScopes` licence on, then off."""
-    request.getfixturevalue(request.param)
-    yield request.param
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module."""
-    with Api(server) as client:
-        yield client
 
 
 # -- POST /projects --------------------------------------------------------------------------

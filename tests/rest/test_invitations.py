@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -64,13 +63,6 @@ def public_view(api: Api, invitation: Invitation) -> dict:
     )
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module (each new httpx client costs ~0.1 s for its TLS context)."""
-    with Api(server) as client:
-        yield client
 
 
 # -- POST /rest/invitations/{inviteeId}/accept -----------------------------------------------

@@ -75,13 +75,6 @@ def listed(client: httpx.Client) -> dict[str, dict]:
     return {item["id"]: item for item in response.json()["data"]}
 
 
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module (each new httpx client costs ~0.1 s for its TLS context)."""
-    with Api(server) as client:
-        yield client
-
-
 class Signed:
     """A user with a signed-in browser."""
 

@@ -96,13 +96,6 @@ def has_owner(server: RunningServer) -> bool:
     return server.work(task)
 
 
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module (each new httpx client costs ~0.1 s for its TLS context)."""
-    with Api(server) as client:
-        yield client
-
-
 @pytest.fixture
 def browser(api: Api) -> Iterator[httpx.Client]:
     with api.browser() as client:

@@ -8,7 +8,6 @@ import re
 import string
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -105,20 +104,6 @@ def call(api: Api, method: str, path: str, key: str | None, tag_id: str = UNKNOW
     """One call of a tags route with a valid body where it takes one."""
     body = {"name": new_name()} if method in ("POST", "PUT") else None
     return api.request(method, path.format(id=tag_id), key, json=body)
-
-
-@pytest.fixture(params=["licensed", "unlicensed"])
-def licence_state(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test with the `apiKeyScopes` licence on, then off."""
-    request.getfixturevalue(request.param)
-    yield request.param
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module."""
-    with Api(server) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -108,20 +108,6 @@ def cursor_of(payload: object) -> str:
     return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
-@pytest.fixture(params=["licensed", "unlicensed"])
-def licence_state(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test with the `apiKeyScopes` licence on, then off."""
-    request.getfixturevalue(request.param)
-    yield request.param
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module (each new httpx client costs ~0.1 s for its TLS context)."""
-    with Api(server) as client:
-        yield client
-
-
 class Owned:
     """A server of its own with an owner (only one may exist), and an admin key on it."""
 

@@ -7,7 +7,7 @@ import json
 import re
 import string
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -104,20 +104,6 @@ def call(api: Api, method: str, path: str, key: str | None, variable_id: str = U
     """One call of a variables route with a valid body where it takes one."""
     body = {"key": new_key(), "value": "v"} if method in ("POST", "PUT") else None
     return api.request(method, path.format(id=variable_id), key, json=body)
-
-
-@pytest.fixture(params=["licensed", "unlicensed"])
-def licence_state(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test with the `apiKeyScopes` licence on, then off."""
-    request.getfixturevalue(request.param)
-    yield request.param
-
-
-@pytest.fixture(scope="module")
-def api(server: RunningServer) -> Iterator[Api]:
-    """One client for the module."""
-    with Api(server) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
