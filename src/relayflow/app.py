@@ -25,6 +25,7 @@ def create_app(instance: Instance) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await instance.prepare()
         await instance.keys.sync()
         yield
         await instance.close()

@@ -11,6 +11,7 @@ from relayflow.auth.pepper import derive_pepper
 from relayflow.auth.verifier import AuthPolicies, KeyVerifier
 from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
 from relayflow.core.config import Settings
+from relayflow.core.crypto import Cipher
 from relayflow.core.ratelimit import Policy, RateLimiter, make_storage
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
@@ -42,6 +43,7 @@ class Instance:
     passwords: Passwords
     login_policies: LoginPolicies
     activation: ActivationHook
+    cipher: Cipher
 
     @classmethod
     def build(cls, settings: Settings) -> Instance:
@@ -62,7 +64,8 @@ class Instance:
                 "auth-failures-per-ip", settings.rate_limit_auth_failures_per_ip
             ),
         )
-        pepper = derive_pepper(settings.resolve_encryption_key())
+        secret = settings.resolve_encryption_key()
+        pepper = derive_pepper(secret)
         return cls(
             settings=settings,
             database=database,
@@ -79,7 +82,21 @@ class Instance:
                 ),
             ),
             activation=ActiveWorkflows(),
+            cipher=Cipher(secret),
         )
+
+    async def prepare(self) -> None:
+        """Check the encryption key against stored secrets and load the kept API-key pepper.
+
+        A wrong `RELAYFLOW_ENCRYPTION_KEY` stops here, before anything is served or changed.
+        """
+        from relayflow.credentials.keys import check_key, stored_pepper
+
+        async with self.database.session() as session:
+            await check_key(session, self.cipher)
+            pepper = await stored_pepper(session, self.cipher)
+        if pepper is not None:
+            self.keys.pepper = pepper
 
     async def close(self) -> None:
         """Finish background writes and release connections."""

@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from relayflow import __version__
 from relayflow.api_keys.router import router as api_keys_router
 from relayflow.audit.router import router as audit_router
+from relayflow.credentials.router import router as credentials_router
 from relayflow.http.errors import install_error_handlers, public_shape
 from relayflow.instance import Instance
 from relayflow.projects.router import router as projects_router
@@ -47,6 +48,7 @@ def create_public_api(instance: Instance) -> FastAPI:
     install_error_handlers(api, public_shape)
     routers = (
         workflows_router,
+        credentials_router,
         tags_router,
         projects_router,
         variables_router,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from relayflow.core.config import ConfigError, Settings, load_settings
+from relayflow.core.crypto import EncryptionKeyMismatch
 from relayflow.core.errors import AppError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def run(work: Callable[[Instance, AsyncSession], Awaitable[T]]) -> T:
+def run(work: Callable[[Instance, AsyncSession], Awaitable[T]], *, check_key: bool = True) -> T:
     """Migrate, run `work` in one transaction, and tell running servers what changed."""
     # Imported here so that commands that never touch the database start quickly.
     from relayflow.db.migrate import upgrade
@@ -48,6 +49,8 @@ def run(work: Callable[[Instance, AsyncSession], Awaitable[T]]) -> T:
         instance = Instance.build(settings)
         try:
             await upgrade(instance.database)
+            if check_key:
+                await instance.prepare()
             async with instance.database.sessionmaker() as session:
                 result = await work(instance, session)
                 await session.commit()
@@ -61,6 +64,8 @@ def run(work: Callable[[Instance, AsyncSession], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except AppError as exc:
         raise fail(exc.message) from None
+    except EncryptionKeyMismatch as exc:
+        raise fail(str(exc)) from None
     except OSError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ import logging
 
 import typer
 
-from relayflow.cli import api_keys, license, users
+from relayflow.cli import api_keys, credentials, license, users
 from relayflow.cli.context import settings_or_exit
 
 app = typer.Typer(
@@ -18,6 +18,9 @@ app = typer.Typer(
 app.add_typer(users.app, name="user")
 app.add_typer(api_keys.app, name="api-key")
 app.add_typer(license.app, name="license")
+app.add_typer(credentials.app, name="credentials")
+app.add_typer(credentials.export_app, name="export")
+app.add_typer(credentials.import_app, name="import")
 
 
 async def _upgrade(url: str) -> None:

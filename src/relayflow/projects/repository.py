@@ -6,11 +6,17 @@ from datetime import datetime
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from relayflow.core import keyset
 from relayflow.db.models import Project, ProjectRelation, SharedWorkflow, User, Workflow
 from relayflow.db.models.project import PERSONAL
-from relayflow.projects.roles import PERSONAL_OWNER, WORKFLOW_OWNER, project_roles_with
+from relayflow.projects.roles import (
+    PERSONAL_OWNER,
+    WORKFLOW_OWNER,
+    project_roles_with,
+    sharing_roles_with,
+)
 
 
 def member_project_ids(user_id: str, scope: str) -> Select[str]:
@@ -25,6 +31,24 @@ def owned_workflow_ids(project_id: str) -> Select[str]:
     """Ids of the workflows `project_id` owns (a subquery)."""
     return select(SharedWorkflow.workflow_id).where(
         SharedWorkflow.project_id == project_id, SharedWorkflow.role == WORKFLOW_OWNER
+    )
+
+
+def reachable_ids(
+    resource_id: InstrumentedAttribute[str],
+    project_id: InstrumentedAttribute[str],
+    role: InstrumentedAttribute[str],
+    user_id: str,
+    scope: str,
+) -> Select[str]:
+    """Resources a member may use for `scope` through one of its projects (a subquery).
+
+    The columns are those of a sharing table (`shared_workflow`, `shared_credential`): the
+    member needs a project role carrying the scope in a project whose sharing role carries it.
+    """
+    return select(resource_id).where(
+        project_id.in_(member_project_ids(user_id, scope)),
+        role.in_(sharing_roles_with(scope)),
     )
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import defer
 
 from relayflow.core import keyset
 from relayflow.db.models import SharedWorkflow, Tag, Workflow, WorkflowTag
-from relayflow.projects.repository import member_project_ids
-from relayflow.projects.roles import WORKFLOW_OWNER, sharing_roles_with
+from relayflow.projects.repository import reachable_ids
+from relayflow.projects.roles import WORKFLOW_OWNER
 
 ORDER = (Workflow.created_at, Workflow.id)
 CURSOR_KINDS = (datetime, str)
@@ -35,9 +35,8 @@ class WorkflowFilters:
 
 def accessible_ids(user_id: str, scope: str) -> Select[str]:
     """Workflows a member may use for `scope` through one of its projects (a subquery)."""
-    return select(SharedWorkflow.workflow_id).where(
-        SharedWorkflow.project_id.in_(member_project_ids(user_id, scope)),
-        SharedWorkflow.role.in_(sharing_roles_with(scope)),
+    return reachable_ids(
+        SharedWorkflow.workflow_id, SharedWorkflow.project_id, SharedWorkflow.role, user_id, scope
     )
 
 

@@ -13,6 +13,7 @@ from relayflow.auth.principal import Principal
 from relayflow.core import keyset
 from relayflow.core.clock import iso, utcnow
 from relayflow.core.errors import BadRequest, NotFound
+from relayflow.credentials.repository import CredentialRepository
 from relayflow.db.models import ProjectRelation, SharedWorkflow, Tag, Workflow
 from relayflow.projects.repository import ProjectRepository
 from relayflow.projects.roles import PROJECT_ROLE_SCOPES, WORKFLOW_OWNER
@@ -115,10 +116,32 @@ class WorkflowService:
         include = not filters.exclude_pinned_data
         return [to_wire(row, sharings[row.id], tags[row.id], include) for row in rows], next_cursor
 
+    async def check_credentials(self, principal: Principal, nodes: list[dict[str, Any]]) -> None:
+        """Refuse nodes that use an existing credential the caller may not use.
+
+        References to credentials that do not exist (yet) are kept, as n8n keeps them: such a
+        workflow fails when it runs, naming the missing credential.
+        """
+        if principal.is_instance_admin:
+            return
+        wanted = {
+            str(reference["id"]): node["name"]
+            for node in nodes
+            for reference in (node.get("credentials") or {}).values()
+            if isinstance(reference, dict) and reference.get("id")
+        }
+        refused = await CredentialRepository(self.session).unusable(principal.user_id, list(wanted))
+        if refused:
+            names = ", ".join(
+                f'node "{wanted[c.id]}" uses credential "{c.name}" ({c.id})' for c in refused
+            )
+            raise BadRequest(f"Credentials you may not use: {names}")
+
     async def create(self, principal: Principal, body: WorkflowIn) -> Workflow:
         """A new inactive workflow owned by the caller's personal project."""
         nodes = with_node_ids(body.node_dicts())
         check_graph(nodes, body.connections)
+        await self.check_credentials(principal, nodes)
         project = await ProjectService(self.session).personal_of(principal.user_id)
         now = utcnow()
         workflow = Workflow(
@@ -145,6 +168,7 @@ class WorkflowService:
         workflow = await self.find(principal, workflow_id, "workflow:update")
         nodes = with_node_ids(body.node_dicts())
         check_graph(nodes, body.connections)
+        await self.check_credentials(principal, nodes)
         if workflow.active:
             workflow.trigger_count = check_activatable(workflow.id, body.name, nodes)
             await self.hook.deactivated(workflow.id)

@@ -2,6 +2,7 @@
 
 from relayflow.db.models.api_key import ApiKey, ApiKeySecret
 from relayflow.db.models.audit_event import AuditEvent
+from relayflow.db.models.credential import Credential, SharedCredential
 from relayflow.db.models.instance_setting import InstanceSetting
 from relayflow.db.models.project import Project, ProjectRelation
 from relayflow.db.models.user import User
@@ -13,9 +14,11 @@ __all__ = [
     "ApiKey",
     "ApiKeySecret",
     "AuditEvent",
+    "Credential",
     "InstanceSetting",
     "Project",
     "ProjectRelation",
+    "SharedCredential",
     "SharedWorkflow",
     "Tag",
     "User",

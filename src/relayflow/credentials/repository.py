@@ -1,0 +1,147 @@
+"""All SQL about credentials and their sharing rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relayflow.core import keyset
+from relayflow.db.models import Credential, SharedCredential
+from relayflow.projects.repository import reachable_ids
+from relayflow.projects.roles import CREDENTIAL_OWNER
+
+ORDER = (Credential.created_at, Credential.id)
+CURSOR_KINDS = (datetime, str)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialFilters:
+    """The list filters of `GET /credentials`."""
+
+    name: str | None = None
+    type: str | None = None
+    project_id: str | None = None
+    visible_to: str | None = None
+    """A member's user id: only credentials it may read; None for owner and admin."""
+
+
+def accessible_ids(user_id: str, scope: str) -> Select[str]:
+    """Credentials a member may use for `scope` through one of its projects (a subquery)."""
+    return reachable_ids(
+        SharedCredential.credential_id,
+        SharedCredential.project_id,
+        SharedCredential.role,
+        user_id,
+        scope,
+    )
+
+
+class CredentialRepository:
+    """Reads and writes credential rows in one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, credential_id: str) -> Credential | None:
+        """A credential by id."""
+        return await self.session.get(Credential, credential_id)
+
+    async def member_may(self, user_id: str, credential_id: str, scope: str) -> bool:
+        """Whether a member reaches the credential for `scope` through one of its projects."""
+        query = select(
+            exists(
+                accessible_ids(user_id, scope).where(
+                    SharedCredential.credential_id == credential_id
+                )
+            )
+        )
+        return bool(await self.session.scalar(query))
+
+    async def page(self, filters: CredentialFilters, page: keyset.KeysetPage) -> list[Credential]:
+        """One page of credentials matching `filters`, oldest first (one row extra)."""
+        query = select(Credential)
+        if filters.visible_to is not None:
+            query = query.where(
+                Credential.id.in_(accessible_ids(filters.visible_to, "credential:read"))
+            )
+        if filters.type:
+            query = query.where(Credential.type == filters.type)
+        if filters.name:
+            pattern = filters.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Credential.name.ilike(f"%{pattern}%", escape="\\"))
+        if filters.project_id is not None:
+            query = query.where(
+                exists(
+                    select(SharedCredential.credential_id).where(
+                        SharedCredential.credential_id == Credential.id,
+                        SharedCredential.project_id == filters.project_id,
+                        SharedCredential.role == CREDENTIAL_OWNER,
+                    )
+                )
+            )
+        return list((await self.session.scalars(keyset.apply(query, ORDER, page))).all())
+
+    async def unusable(self, user_id: str, credential_ids: Sequence[str]) -> list[Credential]:
+        """Those of these existing credentials the member may not use in its workflows."""
+        if not credential_ids:
+            return []
+        query = select(Credential).where(
+            Credential.id.in_(credential_ids),
+            Credential.id.not_in(accessible_ids(user_id, "credential:use")),
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def sharings(self, credential_ids: Sequence[str]) -> dict[str, list[SharedCredential]]:
+        """The sharing rows of several credentials, by credential id."""
+        found: dict[str, list[SharedCredential]] = defaultdict(list)
+        if credential_ids:
+            query = select(SharedCredential).where(
+                SharedCredential.credential_id.in_(credential_ids)
+            )
+            for row in (await self.session.scalars(query)).all():
+                found[row.credential_id].append(row)
+        return found
+
+    async def owner_project_id(self, credential_id: str) -> str | None:
+        """The project holding `credential:owner` over the credential."""
+        return await self.session.scalar(
+            select(SharedCredential.project_id).where(
+                SharedCredential.credential_id == credential_id,
+                SharedCredential.role == CREDENTIAL_OWNER,
+            )
+        )
+
+    async def add(self, credential: Credential, sharing: SharedCredential) -> None:
+        """Store a new credential with its owner sharing row."""
+        self.session.add(credential)
+        await self.session.flush()
+        sharing.credential_id = credential.id
+        self.session.add(sharing)
+        await self.session.flush()
+
+    async def replace_sharing(self, credential_id: str, sharing: SharedCredential) -> None:
+        """Make `sharing` the credential's only sharing row (a transfer)."""
+        await self.session.execute(
+            delete(SharedCredential).where(SharedCredential.credential_id == credential_id)
+        )
+        self.session.add(sharing)
+        await self.session.flush()
+
+    async def sample_data(self, count: int = 3) -> list[str]:
+        """The ciphertexts of a few credentials (to check the key before serving)."""
+        query = select(Credential.data).order_by(*ORDER).limit(count)
+        return list((await self.session.scalars(query)).all())
+
+    async def all_rows(self) -> list[Credential]:
+        """Every credential (key rotation and export)."""
+        return list((await self.session.scalars(select(Credential).order_by(*ORDER))).all())
+
+    async def delete(self, credential: Credential) -> None:
+        """Delete a credential; its sharing rows go by cascade."""
+        await self.session.delete(credential)
+        await self.session.flush()
