@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import uvloop
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Depends, FastAPI, Request
 from starlette.routing import Mount
 
 from bench.report import machine
 from bench.verify_inprocess import IP, Case, Fixture, make_fixture, print_timings, time_cases
 from relayflow.app import create_app
-from relayflow.auth.dependencies import ApiPrincipal, api_key_header
+from relayflow.auth.dependencies import ApiPrincipal, authenticated
 from relayflow.auth.principal import Principal
 
 SCOPES = "/api/v1/api-keys/scopes"
@@ -51,12 +51,11 @@ def public_api(app: FastAPI) -> FastAPI:
     raise LookupError("no /api/v1 mount")
 
 
-async def flat_principal(
-    request: Request, raw: Annotated[str | None, Security(api_key_header)]
-) -> Principal:
-    """The whole authentication as one dependency (the header still declared for OpenAPI)."""
+async def flat_principal(request: Request) -> Principal:
+    """The whole authentication as one dependency."""
     instance = request.app.state.instance
     client = request.client.host if request.client else "unknown"
+    raw = request.headers.get("x-n8n-api-key")
     principal: Principal = await instance.keys.authenticate(raw, client)
     return principal
 
@@ -72,7 +71,7 @@ async def flat(principal: Annotated[Principal, Depends(flat_principal)]) -> list
 
 
 async def principal_only(principal: ApiPrincipal) -> list[str]:
-    """A public-API route with the real `ApiPrincipal` dependency, without `authenticated()`."""
+    """A public-API route with the real access check and `ApiPrincipal`, nothing else."""
     return [principal.role]
 
 
@@ -83,7 +82,7 @@ def add_probe_routes(app: FastAPI) -> None:
     before = len(api.router.routes)
     api.add_api_route("/bench/plain", plain, methods=["GET"])
     api.add_api_route("/bench/flat", flat, methods=["GET"])
-    api.add_api_route("/bench/principal", principal_only, methods=["GET"])
+    api.add_api_route("/bench/principal", principal_only, methods=["GET"], **authenticated())
     added = api.router.routes[before:]
     api.router.routes[:] = [*added, *api.router.routes[:before]]
     api.add_api_route("/bench/plain-last", plain, methods=["GET"])

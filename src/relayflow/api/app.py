@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from relayflow import __version__
 from relayflow.api_keys.router import router as api_keys_router
 from relayflow.audit.router import router as audit_router
+from relayflow.auth.dependencies import SECURITY_SCHEMES
 from relayflow.credentials.router import router as credentials_router
 from relayflow.http.errors import install_error_handlers, public_shape
 from relayflow.instance import Instance
@@ -45,6 +46,15 @@ def create_public_api(instance: Instance) -> FastAPI:
         servers=[{"url": "/api/v1"}],
     )
     api.state.instance = instance
+    build_document = api.openapi
+
+    def openapi_document() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = build_document()
+            document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        return api.openapi_schema or {}
+
+    api.openapi = openapi_document  # type: ignore[method-assign]
     install_error_handlers(api, public_shape)
     routers = (
         workflows_router,

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 
-from relayflow.audit import service as audit
 from relayflow.auth import key_format
+from relayflow.auth.failures import FailureRecorder
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import scopes_for_role
 from relayflow.core.clock import utcnow
@@ -75,6 +75,7 @@ class KeyVerifier:
         self.licence = licence
         self.limiter = limiter
         self.policies = policies
+        self.failures = FailureRecorder(database)
         self._cache: dict[str, CachedKey] = {}
         self._seen_epoch: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -160,7 +161,7 @@ class KeyVerifier:
 
     async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> NoReturn:
         await self.limiter.hit(self.policies.failures_per_ip, ip)
-        self._spawn(self._record_failure(ip, reason, key_id))
+        self.failures.record(ip, reason, key_id)
         raise Unauthorized("unauthorized")
 
     def _touch(self, entry: CachedKey, now: datetime) -> None:
@@ -178,6 +179,7 @@ class KeyVerifier:
         """Wait for pending background writes (at shutdown and in tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.failures.drain()
 
     async def _write_last_used(self, key_id: str, now: datetime) -> None:
         try:
@@ -189,16 +191,3 @@ class KeyVerifier:
                 )
         except Exception as exc:
             log.warning("could not record lastUsedAt of key %s: %s", key_id, type(exc).__name__)
-
-    async def _record_failure(self, ip: str, reason: str, key_id: str | None) -> None:
-        try:
-            async with self.database.session() as session:
-                audit.record(
-                    session,
-                    audit.AUTH_FAILED,
-                    api_key_id=key_id,
-                    ip=ip,
-                    details={"reason": reason},
-                )
-        except Exception as exc:
-            log.warning("could not record an authentication failure: %s", type(exc).__name__)

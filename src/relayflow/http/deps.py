@@ -22,8 +22,9 @@ async def get_instance(request: Request) -> Instance:
 InstanceDep = Annotated[Instance, Depends(get_instance)]
 
 
-async def db_session(instance: InstanceDep) -> AsyncIterator[AsyncSession]:
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: services flush, this commits before the response is sent."""
+    instance: Instance = request.app.state.instance
     async with instance.database.sessionmaker() as session:
         try:
             yield session
