@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import Cli, bytecode_cache
+from tests.cli import Cli, bytecode_cache, free_port
 
 SECRETS = {"alpha": "alpha-secret-1b2c3d", "beta": "beta-secret-4e5f6a"}
 NEW_KEY = "a-freshly-rotated-key-9876543210"
@@ -121,6 +121,14 @@ def test_wrong_key_should_fail_loudly(cli: Cli, tmp_path: Path) -> None:
     assert outcome.code == 1
     assert "encryption key does not match" in outcome.stderr
     assert not (tmp_path / "x.json").exists()
+    server = own.run(
+        "start",
+        "--port",
+        str(free_port()),
+        env={"RELAYFLOW_ENCRYPTION_KEY": "definitely-not-the-key-000"},
+    )
+    assert server.code != 0
+    assert "encryption key does not match" in server.stderr
 
 
 def test_import_should_refuse_unknown_types(cli: Cli, tmp_path: Path) -> None:
