@@ -12,7 +12,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import select, update
 
@@ -29,6 +29,7 @@ from relayflow.db.session import Database
 from relayflow.license.service import API_KEY_SCOPES, LicenseService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 CACHE_SIZE = 50_000
@@ -57,6 +58,13 @@ class AuthPolicies:
     failures_per_ip: Policy
 
 
+def _remember(cache: dict[str, T], key: str, value: T) -> None:
+    """Insert into a bounded cache, dropping the oldest entry when it is full."""
+    if len(cache) >= CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 class KeyVerifier:
     """Turns an `X-N8N-API-KEY` value into a `Principal`, or refuses it."""
 
@@ -77,6 +85,7 @@ class KeyVerifier:
         self.policies = policies
         self.failures = FailureRecorder(database)
         self._cache: dict[str, CachedKey] = {}
+        self._unknown: dict[str, bool] = {}
         self._seen_epoch: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -120,6 +129,7 @@ class KeyVerifier:
         if epoch == self._seen_epoch:
             return epoch
         self._cache.clear()
+        self._unknown.clear()
         async with self.database.session() as session:
             await self.licence.reload(session)
         self._seen_epoch = epoch
@@ -130,33 +140,46 @@ class KeyVerifier:
         await self.epoch.bump()
 
     async def _load(self, key_hash: str, epoch: int) -> CachedKey | None:
+        if key_hash in self._unknown:
+            return None
+        # Plain columns on a plain connection: this runs for every cache miss and every
+        # well-formed wrong key, and an ORM session costs several times more.
         query = (
-            select(ApiKeySecret.key_hash, ApiKeySecret.valid_until, ApiKey, User.role)
+            select(
+                ApiKeySecret.key_hash,
+                ApiKeySecret.valid_until,
+                ApiKey.id,
+                ApiKey.user_id,
+                ApiKey.scopes,
+                ApiKey.expires_at,
+                ApiKey.last_used_at,
+                User.role,
+            )
             .join(ApiKey, ApiKey.id == ApiKeySecret.api_key_id)
             .join(User, User.id == ApiKey.user_id)
             .where(ApiKeySecret.key_hash == key_hash)
         )
-        async with self.database.session() as session:
-            row = (await session.execute(query)).first()
-        if row is None or not hmac.compare_digest(row.key_hash, key_hash):
-            return None
-        key: ApiKey = row.ApiKey
-        ends = [moment for moment in (key.expires_at, row.valid_until) if moment is not None]
-        entry = CachedKey(
-            key_id=key.id,
-            key_hash=key_hash,
-            user_id=key.user_id,
-            role=row.role,
-            scopes=frozenset(key.scopes),
-            expires_at=min(ends) if ends else None,
-            last_used_at=key.last_used_at,
-        )
+        async with self.database.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
         # A change committed while this lookup ran may already have moved the epoch on; the
         # row read here could predate it, so it serves this request but is not remembered.
-        if epoch == self._seen_epoch:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key_hash] = entry
+        remember = epoch == self._seen_epoch
+        if row is None or not hmac.compare_digest(row.key_hash, key_hash):
+            if remember:
+                _remember(self._unknown, key_hash, True)
+            return None
+        ends = [moment for moment in (row.expires_at, row.valid_until) if moment is not None]
+        entry = CachedKey(
+            key_id=row.id,
+            key_hash=key_hash,
+            user_id=row.user_id,
+            role=row.role,
+            scopes=frozenset(row.scopes),
+            expires_at=min(ends) if ends else None,
+            last_used_at=row.last_used_at,
+        )
+        if remember:
+            _remember(self._cache, key_hash, entry)
         return entry
 
     async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> NoReturn:
