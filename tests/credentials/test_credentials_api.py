@@ -387,3 +387,27 @@ def test_partial_update_should_keep_a_cached_oauth2_token(api: Api, server: Runn
         json={"data": {"oauthTokenData": "{}"}, "isPartialData": True},
     )
     assert refused.status_code == 400
+
+
+@pytest.mark.usefixtures("licence_state")
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("PATCH", "", {"name": "taken"}),
+        ("DELETE", "", None),
+        ("PUT", "/transfer", {"destinationProjectId": "x"}),
+    ],
+)
+def test_cross_user_should_be_403_and_change_nothing(
+    api: Api, server: RunningServer, method: str, suffix: str, body: Any
+) -> None:
+    """Member A against member B's credential, licence on and off (BOLA)."""
+    owner, intruder = Caller(api, server), Caller(api, server)
+    theirs = owner.create()
+    before = owner.call("GET", f"/credentials/{theirs['id']}").json()
+    response = intruder.call(method, f"/credentials/{theirs['id']}{suffix}", json=body)
+    assert (response.status_code, response.json()) == (403, FORBIDDEN)
+    missing = intruder.call(method, f"/credentials/doesNotExist0000{suffix}", json=body)
+    assert missing.status_code == 404
+    assert owner.call("GET", f"/credentials/{theirs['id']}").json() == before
