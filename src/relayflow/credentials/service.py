@@ -24,9 +24,8 @@ from relayflow.credentials.schemas import CredentialIn, CredentialPatch
 from relayflow.credentials.types import registry
 from relayflow.credentials.types.model import CredentialType
 from relayflow.db.models import Credential, SharedCredential
-from relayflow.projects.repository import ProjectRepository
-from relayflow.projects.roles import CREDENTIAL_OWNER, PROJECT_ROLE_SCOPES
-from relayflow.projects.service import ProjectService, project_not_found
+from relayflow.projects.roles import CREDENTIAL_OWNER
+from relayflow.projects.service import ProjectService
 
 UNKNOWN_TYPE = "req.body.type is not a known type"
 
@@ -178,7 +177,7 @@ class CredentialService:
     async def transfer(self, principal: Principal, credential_id: str, destination: str) -> None:
         """Move a credential to another project, which becomes its only owner."""
         credential = await self.find(principal, credential_id, "credential:move")
-        await self._writable_project(principal, destination)
+        await ProjectService(self.session).destination(principal, destination, "credential:create")
         if await self.credentials.owner_project_id(credential.id) == destination:
             raise BadRequest(
                 "You can't transfer a credential into the project that's already owning it."
@@ -202,15 +201,3 @@ class CredentialService:
         if credential_type is None:
             raise NotFound("Not Found")
         return json_schema.to_json_schema(credential_type)
-
-    async def _writable_project(self, principal: Principal, project_id: str) -> None:
-        projects = ProjectRepository(self.session)
-        if await projects.get(project_id) is None:
-            raise project_not_found(project_id)
-        if principal.is_instance_admin:
-            return
-        relation = await projects.relation(project_id, principal.user_id)
-        if relation is None or "credential:create" not in PROJECT_ROLE_SCOPES.get(
-            relation.role, ()
-        ):
-            raise project_not_found(project_id)

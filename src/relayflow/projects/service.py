@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relayflow.auth.principal import Principal
 from relayflow.core import keyset
 from relayflow.core.clock import utcnow
 from relayflow.core.errors import BadRequest, NotFound
 from relayflow.db.models import Project, ProjectRelation, User
 from relayflow.db.models.project import PERSONAL, TEAM
 from relayflow.projects.repository import ProjectRepository
-from relayflow.projects.roles import PERSONAL_OWNER, PROJECT_ADMIN, TEAM_ROLES
+from relayflow.projects.roles import (
+    PERSONAL_OWNER,
+    PROJECT_ADMIN,
+    PROJECT_ROLE_SCOPES,
+    TEAM_ROLES,
+)
 from relayflow.users.errors import user_not_found
 
 INVALID_ROLE = "Invalid enum value. Expected {expected}, received '{received}'"
@@ -86,6 +92,22 @@ class ProjectService:
         """A project by id, or n8n's 404."""
         project = await self.projects.get(project_id)
         if project is None:
+            raise project_not_found(project_id)
+        return project
+
+    async def destination(self, principal: Principal, project_id: str, scope: str) -> Project:
+        """A project the caller may create resources in (`scope` such as `workflow:create`).
+
+        Owner and admin may use any project; a member one in which its role carries `scope`.
+        Anything else answers exactly like a project that does not exist.
+        """
+        project = await self.projects.get(project_id)
+        if project is None:
+            raise project_not_found(project_id)
+        if principal.is_instance_admin:
+            return project
+        relation = await self.projects.relation(project_id, principal.user_id)
+        if relation is None or scope not in PROJECT_ROLE_SCOPES.get(relation.role, ()):
             raise project_not_found(project_id)
         return project
 

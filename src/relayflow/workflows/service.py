@@ -14,10 +14,9 @@ from relayflow.core import keyset
 from relayflow.core.clock import iso, utcnow
 from relayflow.core.errors import BadRequest, NotFound
 from relayflow.credentials.repository import CredentialRepository
-from relayflow.db.models import ProjectRelation, SharedWorkflow, Tag, Workflow
-from relayflow.projects.repository import ProjectRepository
-from relayflow.projects.roles import PROJECT_ROLE_SCOPES, WORKFLOW_OWNER
-from relayflow.projects.service import ProjectService, project_not_found
+from relayflow.db.models import SharedWorkflow, Tag, Workflow
+from relayflow.projects.roles import WORKFLOW_OWNER
+from relayflow.projects.service import ProjectService
 from relayflow.workflows.activation import ActivationHook, check_activatable
 from relayflow.workflows.graph import check_graph, with_node_ids
 from relayflow.workflows.repository import CURSOR_KINDS, WorkflowFilters, WorkflowRepository
@@ -212,7 +211,10 @@ class WorkflowService:
     async def transfer(self, principal: Principal, workflow_id: str, destination_id: str) -> None:
         """Move a workflow to another project, which becomes its only owner."""
         workflow = await self.find(principal, workflow_id, "workflow:move")
-        destination = await self._writable_project(principal, destination_id)
+        project = await ProjectService(self.session).destination(
+            principal, destination_id, "workflow:create"
+        )
+        destination = project.id
         if await self.workflows.owner_project_id(workflow.id) == destination:
             raise BadRequest(
                 "You can't transfer a workflow into the project that's already owning it."
@@ -249,15 +251,3 @@ class WorkflowService:
         workflow.updated_at = utcnow()
         await self.session.flush()
         return await self.tags(principal, workflow_id)
-
-    async def _writable_project(self, principal: Principal, project_id: str) -> str:
-        """A project the caller may create workflows in, or n8n's 404."""
-        projects = ProjectRepository(self.session)
-        if await projects.get(project_id) is None:
-            raise project_not_found(project_id)
-        if principal.is_instance_admin:
-            return project_id
-        relation: ProjectRelation | None = await projects.relation(project_id, principal.user_id)
-        if relation is None or "workflow:create" not in PROJECT_ROLE_SCOPES.get(relation.role, ()):
-            raise project_not_found(project_id)
-        return project_id
