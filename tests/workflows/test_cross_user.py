@@ -115,40 +115,28 @@ def new_tag(api: Api, key: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(server: RunningServer) -> World:
-    with Api(server) as api:
-        a, b = member(server), member(server)
-        active = ok(api.post("/workflows", b.key, json=workflow_body("B active")))["id"]
-        ok(api.post(f"/workflows/{active}/activate", b.key))
-        ok(
-            api.request(
-                "PUT", f"/workflows/{active}/tags", b.key, json=[{"id": new_tag(api, b.key)}]
-            )
-        )
-        inactive = ok(api.post("/workflows", b.key, json=workflow_body("B inactive")))["id"]
-        mine = ok(api.post("/workflows", a.key, json=workflow_body("A's own")))["id"]
-        viewed_project = team_project(server, b.user_id, viewer_id=a.user_id)
-        viewed = ok(api.post("/workflows", b.key, json=workflow_body("B's, A views")))["id"]
-        move = {"destinationProjectId": viewed_project}
-        ok(api.request("PUT", f"/workflows/{viewed}/transfer", b.key, json=move), 204)
-        ok(api.post(f"/workflows/{viewed}/activate", b.key))
-        return World(
-            a=a,
-            b=b,
-            b_workflows={"active": active, "inactive": inactive, "viewed": viewed},
-            a_workflow=mine,
-            a_tag=new_tag(api, a.key),
-            team_project=team_project(server, b.user_id),
-            viewed_project=viewed_project,
-            viewed_workflow=viewed,
-        )
-
-
-@pytest.fixture(params=["licensed", "unlicensed"])
-def licence(request: pytest.FixtureRequest) -> str:
-    """Run the test with the `apiKeyScopes` licence on and off."""
-    request.getfixturevalue(request.param)
-    return str(request.param)
+def world(server: RunningServer, api: Api) -> World:
+    a, b = member(server), member(server)
+    active = ok(api.post("/workflows", b.key, json=workflow_body("B active")))["id"]
+    ok(api.post(f"/workflows/{active}/activate", b.key))
+    ok(api.request("PUT", f"/workflows/{active}/tags", b.key, json=[{"id": new_tag(api, b.key)}]))
+    inactive = ok(api.post("/workflows", b.key, json=workflow_body("B inactive")))["id"]
+    mine = ok(api.post("/workflows", a.key, json=workflow_body("A's own")))["id"]
+    viewed_project = team_project(server, b.user_id, viewer_id=a.user_id)
+    viewed = ok(api.post("/workflows", b.key, json=workflow_body("B's, A views")))["id"]
+    move = {"destinationProjectId": viewed_project}
+    ok(api.request("PUT", f"/workflows/{viewed}/transfer", b.key, json=move), 204)
+    ok(api.post(f"/workflows/{viewed}/activate", b.key))
+    return World(
+        a=a,
+        b=b,
+        b_workflows={"active": active, "inactive": inactive, "viewed": viewed},
+        a_workflow=mine,
+        a_tag=new_tag(api, a.key),
+        team_project=team_project(server, b.user_id),
+        viewed_project=viewed_project,
+        viewed_workflow=viewed,
+    )
 
 
 @dataclass(frozen=True)
@@ -188,9 +176,8 @@ def snapshot(api: Api, world: World) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def before(server: RunningServer, world: World) -> dict[str, Any]:
-    with Api(server) as api:
-        state = snapshot(api, world)
+def before(api: Api, world: World) -> dict[str, Any]:
+    state = snapshot(api, world)
     assert state["active"]["active"] is True and len(state["active tags"]) == 1
     assert state["inactive"]["active"] is False and state["inactive tags"] == []
     for label in ("active", "inactive"):
@@ -207,7 +194,7 @@ class TestMemberAgainstAnotherMembersWorkflow:
         api: Api,
         world: World,
         before: dict[str, Any],
-        licence: str,
+        licence_state: str,
         endpoint: str,
         which: str,
     ) -> None:
@@ -217,7 +204,7 @@ class TestMemberAgainstAnotherMembersWorkflow:
         assert snapshot(api, world) == before
 
     def test_should_respond_404_for_an_id_that_does_not_exist(
-        self, api: Api, world: World, before: dict[str, Any], licence: str, endpoint: str
+        self, api: Api, world: World, before: dict[str, Any], licence_state: str, endpoint: str
     ) -> None:
         response = ENDPOINTS[endpoint].call(api, world.a.key, MISSING_ID, world)
         assert response.status_code == 404, response.text
@@ -234,7 +221,7 @@ class TestViewerOfATeamProject:
 
     @pytest.mark.parametrize("endpoint", WRITES, ids=WRITES)
     def test_write_should_respond_403_and_change_nothing(
-        self, api: Api, world: World, before: dict[str, Any], licence: str, endpoint: str
+        self, api: Api, world: World, before: dict[str, Any], licence_state: str, endpoint: str
     ) -> None:
         response = ENDPOINTS[endpoint].call(api, world.a.key, world.viewed_workflow, world)
         assert response.status_code == 403, response.text
@@ -243,14 +230,14 @@ class TestViewerOfATeamProject:
 
     @pytest.mark.parametrize("endpoint", READS, ids=READS)
     def test_read_should_respond_as_for_its_owner(
-        self, api: Api, world: World, before: dict[str, Any], licence: str, endpoint: str
+        self, api: Api, world: World, before: dict[str, Any], licence_state: str, endpoint: str
     ) -> None:
         mine = ENDPOINTS[endpoint].call(api, world.a.key, world.viewed_workflow, world)
         theirs = ENDPOINTS[endpoint].call(api, world.b.key, world.viewed_workflow, world)
         assert ok(mine) == ok(theirs)
 
     def test_get_list_should_show_the_project_workflow_to_the_viewer(
-        self, api: Api, world: World, licence: str
+        self, api: Api, world: World, licence_state: str
     ) -> None:
         params = {"projectId": world.viewed_project}
         listed = ok(api.get("/workflows", world.a.key, params=params))
@@ -259,7 +246,7 @@ class TestViewerOfATeamProject:
 
 class TestMemberVisibility:
     def test_get_list_should_show_a_member_only_what_its_projects_hold(
-        self, api: Api, world: World, licence: str
+        self, api: Api, world: World, licence_state: str
     ) -> None:
         listed = ok(api.get("/workflows", world.a.key, params={"limit": 250}))
         visible = {world.a_workflow, world.viewed_workflow}
@@ -268,14 +255,14 @@ class TestMemberVisibility:
 
     @pytest.mark.parametrize("filters", [{}, {"active": "true"}, {"name": "B "}])
     def test_get_list_should_respond_empty_for_another_members_project(
-        self, api: Api, world: World, licence: str, filters: dict[str, str]
+        self, api: Api, world: World, licence_state: str, filters: dict[str, str]
     ) -> None:
         params = {"projectId": world.b.project_id, **filters}
         response = api.get("/workflows", world.a.key, params=params)
         assert ok(response) == {"data": [], "nextCursor": None}
 
     def test_get_list_should_respond_empty_for_a_team_project_the_member_is_not_in(
-        self, api: Api, world: World, licence: str
+        self, api: Api, world: World, licence_state: str
     ) -> None:
         params = {"projectId": world.team_project}
         assert ok(api.get("/workflows", world.a.key, params=params)) == {
@@ -285,7 +272,7 @@ class TestMemberVisibility:
 
     @pytest.mark.parametrize("destination", ["B's personal project", "a team project", "unknown"])
     def test_transfer_should_respond_404_for_a_project_the_member_is_not_in(
-        self, api: Api, world: World, licence: str, destination: str
+        self, api: Api, world: World, licence_state: str, destination: str
     ) -> None:
         target = {
             "B's personal project": world.b.project_id,
@@ -304,7 +291,7 @@ class TestMemberVisibility:
 
 class TestAdminOnAMembersWorkflow:
     def test_admin_should_read_and_update_it_and_the_sharing_should_stay_with_the_member(
-        self, api: Api, server: RunningServer, licence: str
+        self, api: Api, server: RunningServer, licence_state: str
     ) -> None:
         admin_key = server.create_key(server.create_user("global:admin"))
         owner = member(server)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,15 +98,13 @@ def assert_same_workflow(sent: dict[str, Any], got: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def importer(variant: Variant, server: RunningServer) -> Iterator[tuple[Api, str]]:
-    """A member's key on the shared SQLite server, and a client for it."""
+def importer(variant: Variant, server: RunningServer, api: Api) -> tuple[Api, str]:
+    """A member's key on the shared SQLite server, and the module's client."""
     if variant.name != "sqlite":
         pytest.skip("the import round trip proves the JSON shape; one backend is enough")
     if not FILES:
         pytest.skip(f"n8n workflow fixtures not found at {FIXTURES} (CI copies shared/ there)")
-    key = server.create_key(server.create_user("global:member"))
-    with Api(server) as api:
-        yield api, key
+    return api, server.create_key(server.create_user("global:member"))
 
 
 def test_fixtures_should_be_present() -> None:
