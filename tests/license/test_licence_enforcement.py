@@ -11,10 +11,9 @@ import pytest
 
 from relayflow.license.document import generate_keypair, issue, load_private_key
 from tests.support.client import Api
+from tests.support.keys import FORBIDDEN
 from tests.support.licences import LicenceIssuer
 from tests.support.server import RunningServer, Variant
-
-FORBIDDEN = {"message": "Forbidden"}
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,6 @@ from relayflow.projects.service import ProjectService
 from tests.support.client import Api
 from tests.support.server import RunningServer
 
-FORBIDDEN = {"message": "Forbidden"}
-UNAUTHORIZED = {"message": "unauthorized"}
-HEADER_REQUIRED = {"message": "'X-N8N-API-KEY' header required"}
 INVALID_CURSOR = {"message": "An invalid cursor was provided"}
 INVALID_ROLE = (
     "Invalid enum value. Expected 'project:admin' | 'project:editor' | 'project:viewer', "

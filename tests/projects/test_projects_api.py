@@ -13,13 +13,10 @@ import pytest
 from relayflow.auth.scopes import ROLE_SCOPES
 from relayflow.projects.roles import PROJECT_ROLE_SCOPES
 from tests.projects import (
-    FORBIDDEN,
-    HEADER_REQUIRED,
     INVALID_CURSOR,
     ISO_MS,
     NANOID,
     PROJECT_FIELDS,
-    UNAUTHORIZED,
     admin_with_key,
     all_projects,
     create_workflow,
@@ -35,6 +32,7 @@ from tests.projects import (
     walk_projects,
 )
 from tests.support.client import Api
+from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED
 from tests.support.server import RunningServer
 
 ADMIN_SCOPES = sorted(PROJECT_ROLE_SCOPES["project:admin"])

@@ -19,11 +19,9 @@ from relayflow.auth.scopes import ROLE_SCOPES
 from relayflow.db.models import Workflow, WorkflowTag
 from relayflow.instance import Instance
 from tests.support.client import Api
+from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED
 from tests.support.server import RunningServer
 
-FORBIDDEN = {"message": "Forbidden"}
-UNAUTHORIZED = {"message": "unauthorized"}
-HEADER_REQUIRED = {"message": "'X-N8N-API-KEY' header required"}
 INVALID_CURSOR = {"message": "An invalid cursor was provided"}
 NOT_FOUND = {"message": "Not Found"}
 TAG_EXISTS = {"message": "Tag already exists"}

@@ -14,11 +14,9 @@ import pytest
 
 from relayflow.db.models import User
 from tests.support.client import Api
+from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED
 from tests.support.server import RunningServer, Variant
 
-FORBIDDEN = {"message": "Forbidden"}
-UNAUTHORIZED = {"message": "unauthorized"}
-HEADER_REQUIRED = {"message": "'X-N8N-API-KEY' header required"}
 INVALID_CURSOR = {"message": "An invalid cursor was provided"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

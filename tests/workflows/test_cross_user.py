@@ -19,9 +19,9 @@ import pytest
 from relayflow.instance import Instance
 from relayflow.projects.service import ProjectService
 from tests.support.client import Api
+from tests.support.keys import FORBIDDEN
 from tests.support.server import RunningServer
 
-FORBIDDEN = {"message": "Forbidden"}
 MISSING_ID = "NoSuchWorkflow01"
 
 
