@@ -2,19 +2,17 @@
 
 Builds the real application (`create_app`) on a temporary SQLite instance with one owner key
 and calls it as an ASGI app in a loop (no network, no HTTP parsing), so that the steps
-between `/healthz` and `GET /api/v1/api-keys/scopes` can be told apart. Bench-only routes
-are added to the public sub-app for this (nothing in `src/` changes):
+between `/healthz` and `GET /api/v1/api-keys/scopes` can be told apart. Two bench-only routes
+are put in front of the public API's dispatch for this (nothing in `src/` changes):
 
 1. `GET /healthz`: the main app, no dependency (the unauthenticated reference);
-2. `GET /api/v1/bench/plain`: the mounted public sub-app, no dependency; the same route is
-   also added after every other route (`plain-last`) to show what routing through all the
-   public API's routers costs;
-3. `GET /api/v1/bench/flat`: one dependency (plus the declared `X-N8N-API-KEY` header) that
-   calls `instance.keys.authenticate` itself: the shape suggested in `docs/benchmarks.md`;
-4. `GET /api/v1/bench/principal`: the real `ApiPrincipal` dependency, nothing else;
-5. `GET /api/v1/api-keys/scopes`: the real route (`ApiPrincipal` + `authenticated()`);
-6. the same without a header (401 before any key work: dependencies + error handler);
-7. `instance.keys.authenticate` alone.
+2. `GET /api/v1/bench/plain`: a route reached through the public API's dispatch, with no
+   authentication: what routing into `/api/v1` costs;
+3. `GET /api/v1/bench/guarded`: the same handler as a `PublicRoute` that any valid key may
+   call: `plain` plus the whole access check;
+4. `GET /api/v1/api-keys/scopes`: the real route (access check + `ApiPrincipal`);
+5. the same without a header (401 before any key work, through the error handler);
+6. `instance.keys.authenticate` alone.
 
     uv run python -m bench.asgi_breakdown [--rounds 5] [--profile]
 """
@@ -27,65 +25,32 @@ import cProfile
 import pstats
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import uvloop
-from fastapi import Depends, FastAPI, Request
-from starlette.routing import Mount
+from fastapi import APIRouter
 
 from bench.report import machine
 from bench.verify_inprocess import IP, Case, Fixture, make_fixture, print_timings, time_cases
+from relayflow.api.dispatch import RelayflowApp
 from relayflow.app import create_app
-from relayflow.auth.dependencies import ApiPrincipal, authenticated
-from relayflow.auth.principal import Principal
+from relayflow.auth.dependencies import PublicRoute, authenticated
 
 SCOPES = "/api/v1/api-keys/scopes"
 
 
-def public_api(app: FastAPI) -> FastAPI:
-    """The sub-application mounted at `/api/v1`."""
-    for route in app.routes:
-        if isinstance(route, Mount) and route.path == "/api/v1":
-            sub: FastAPI = route.app  # type: ignore[assignment]
-            return sub
-    raise LookupError("no /api/v1 mount")
-
-
-async def flat_principal(request: Request) -> Principal:
-    """The whole authentication as one dependency."""
-    instance = request.app.state.instance
-    client = request.client.host if request.client else "unknown"
-    raw = request.headers.get("x-n8n-api-key")
-    principal: Principal = await instance.keys.authenticate(raw, client)
-    return principal
-
-
 async def plain() -> list[str]:
-    """A public-API route with no dependency at all."""
+    """A public-API route with nothing to check."""
     return []
 
 
-async def flat(principal: Annotated[Principal, Depends(flat_principal)]) -> list[str]:
-    """A public-API route authenticated by `flat_principal` alone."""
-    return [principal.role]
-
-
-async def principal_only(principal: ApiPrincipal) -> list[str]:
-    """A public-API route with the real access check and `ApiPrincipal`, nothing else."""
-    return [principal.role]
-
-
-def add_probe_routes(app: FastAPI) -> None:
-    """Put the bench-only routes at the front of the public API (see the module docstring),
-    and one more `plain` route at its very end, after every router and mount."""
-    api = public_api(app)
-    before = len(api.router.routes)
-    api.add_api_route("/bench/plain", plain, methods=["GET"])
-    api.add_api_route("/bench/flat", flat, methods=["GET"])
-    api.add_api_route("/bench/principal", principal_only, methods=["GET"], **authenticated())
-    added = api.router.routes[before:]
-    api.router.routes[:] = [*added, *api.router.routes[:before]]
-    api.add_api_route("/bench/plain-last", plain, methods=["GET"])
+def add_probe_routes(app: RelayflowApp) -> None:
+    """Put the bench-only routes in front of the public API's dispatch (before first use)."""
+    open_routes = APIRouter(prefix="/bench")
+    open_routes.add_api_route("/plain", plain, methods=["GET"])
+    guarded = APIRouter(prefix="/bench", route_class=PublicRoute)
+    guarded.add_api_route("/guarded", plain, methods=["GET"], **authenticated())
+    app.public_routes = (*open_routes.routes, *guarded.routes, *app.public_routes)
 
 
 async def call(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> int:
@@ -117,20 +82,13 @@ async def call(app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> int:
     return statuses[0]
 
 
-def cases(app: FastAPI, fixture: Fixture) -> list[Case]:
+def cases(app: RelayflowApp, fixture: Fixture) -> list[Case]:
     """The steps; every call checks the status it must answer."""
     key = [(b"x-n8n-api-key", fixture.raw.encode())]
     steps = [
         ("GET /healthz (main app, no auth)", "/healthz", [], 200),
-        ("GET /api/v1/bench/plain (sub-app, no auth)", "/api/v1/bench/plain", [], 200),
-        ("GET /api/v1/bench/plain-last (same, routed last)", "/api/v1/bench/plain-last", [], 200),
-        ("GET /api/v1/bench/flat (one dependency + authenticate)", "/api/v1/bench/flat", key, 200),
-        (
-            "GET /api/v1/bench/principal (the real ApiPrincipal only)",
-            "/api/v1/bench/principal",
-            key,
-            200,
-        ),
+        ("GET /api/v1/bench/plain (dispatched, no auth)", "/api/v1/bench/plain", [], 200),
+        ("GET /api/v1/bench/guarded (plain + access check)", "/api/v1/bench/guarded", key, 200),
         ("GET /api/v1/api-keys/scopes (the real route)", SCOPES, key, 200),
         ("GET /api/v1/api-keys/scopes, no header (401)", SCOPES, [], 401),
     ]
@@ -143,7 +101,9 @@ def cases(app: FastAPI, fixture: Fixture) -> list[Case]:
     return built
 
 
-def _request(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]], expected: int) -> Any:
+def _request(
+    app: RelayflowApp, path: str, headers: list[tuple[bytes, bytes]], expected: int
+) -> Any:
     async def op() -> None:
         status = await call(app, path, headers)
         if status != expected:
@@ -152,7 +112,7 @@ def _request(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]], expect
     return op
 
 
-async def profile(app: FastAPI, fixture: Fixture, iterations: int = 5_000) -> None:
+async def profile(app: RelayflowApp, fixture: Fixture, iterations: int = 5_000) -> None:
     """cProfile of the real authenticated route: the functions with the most own time."""
     headers = [(b"x-n8n-api-key", fixture.raw.encode())]
     profiler = cProfile.Profile()
@@ -163,7 +123,7 @@ async def profile(app: FastAPI, fixture: Fixture, iterations: int = 5_000) -> No
     print(f"\n### cProfile, {iterations:,} in-process calls of {SCOPES}\n\n```")
     stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
     stats.print_stats(
-        r"solve_dependencies|authenticate|_match|serialize_response|routing.py.*\(app\)"
+        r"solve_dependencies|authenticate|guarded|dispatch|serialize_response|routing.py.*\(app\)"
     )
     stats.sort_stats("tottime").print_stats(15)
     print("```")

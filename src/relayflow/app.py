@@ -9,7 +9,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from relayflow import __version__
-from relayflow.api.app import create_public_api
+from relayflow.api.app import create_public_api, public_routes
+from relayflow.api.dispatch import PREFIX, RelayflowApp
 from relayflow.db.migrate import is_migrated
 from relayflow.http.body_limit import BodyLimitMiddleware
 from relayflow.http.errors import install_error_handlers, internal_shape
@@ -20,7 +21,7 @@ from relayflow.rest.auth_router import router as rest_auth_router
 from relayflow.rest.license_router import router as rest_license_router
 
 
-def create_app(instance: Instance) -> FastAPI:
+def create_app(instance: Instance) -> RelayflowApp:
     """Everything `relayflow start` serves, for one instance."""
 
     @asynccontextmanager
@@ -30,7 +31,7 @@ def create_app(instance: Instance) -> FastAPI:
         yield
         await instance.close()
 
-    app = FastAPI(
+    app = RelayflowApp(
         title="Relayflow",
         version=__version__,
         lifespan=lifespan,
@@ -39,7 +40,8 @@ def create_app(instance: Instance) -> FastAPI:
         redoc_url=None,
     )
     app.state.instance = instance
-    install_error_handlers(app, internal_shape)
+    app.public_routes = public_routes()
+    install_error_handlers(app, internal_shape, public_prefix=PREFIX)
 
     rest = APIRouter(prefix="/rest")
     for router in (rest_auth_router, rest_api_keys_router, rest_license_router):
@@ -58,7 +60,7 @@ def create_app(instance: Instance) -> FastAPI:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "error"}, status_code=503)
 
-    app.mount("/api/v1", create_public_api(instance))
+    app.mount(PREFIX, create_public_api(instance))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=instance.settings.payload_size_max)
     return app

@@ -12,7 +12,8 @@ from relayflow.auth.verifier import AuthPolicies, KeyVerifier
 from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
 from relayflow.core.config import Settings
 from relayflow.core.crypto import Cipher
-from relayflow.core.ratelimit import Policy, RateLimiter, make_storage
+from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
+from relayflow.core.ratelimit import Policy, RateLimiter, make_limiter
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
 from relayflow.users.passwords import Passwords
@@ -50,12 +51,15 @@ class Instance:
         """Wire the services for `settings` (no I/O happens until they are used)."""
         database = Database(settings.resolved_database_url)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        epoch: AuthEpoch = (
-            RedisAuthEpoch(redis, settings.redis_prefix)
-            if redis
-            else FileAuthEpoch(settings.data_dir / "auth.epoch")
-        )
-        limiter = RateLimiter(make_storage(settings.redis_url, settings.redis_prefix))
+        limiter = make_limiter(settings.redis_url, settings.redis_prefix)
+        epoch: AuthEpoch
+        gate: AuthGate
+        if redis:
+            epoch = RedisAuthEpoch(redis, settings.redis_prefix)
+            gate = RedisAuthGate(redis, epoch.key, settings.redis_prefix)
+        else:
+            epoch = FileAuthEpoch(settings.data_dir / "auth.epoch")
+            gate = LocalAuthGate(limiter, epoch)
         licence = LicenseService(settings.license_key, settings.license_public_keys)
         policies = AuthPolicies(
             per_key=Policy.parse("per-key", settings.rate_limit_per_key),
@@ -73,7 +77,7 @@ class Instance:
             epoch=epoch,
             limiter=limiter,
             licence=licence,
-            keys=KeyVerifier(database, pepper, epoch, licence, limiter, policies),
+            keys=KeyVerifier(database, pepper, epoch, licence, gate, policies),
             passwords=Passwords(settings.password_hash_profile),
             login_policies=LoginPolicies(
                 per_ip=Policy.parse("login-per-ip", settings.rate_limit_login_per_ip),
@@ -102,5 +106,6 @@ class Instance:
         """Finish background writes and release connections."""
         await self.keys.drain()
         await self.database.dispose()
+        self.epoch.close()
         if self.redis is not None:
             await self.redis.aclose()

@@ -15,8 +15,9 @@ from relayflow.auth.pepper import derive_pepper
 from relayflow.auth.verifier import AuthPolicies, KeyVerifier
 from relayflow.core.coherence import FileAuthEpoch
 from relayflow.core.errors import Unauthorized
+from relayflow.core.gate import LocalAuthGate
 from relayflow.core.ids import BASE62
-from relayflow.core.ratelimit import Policy, RateLimiter, make_storage
+from relayflow.core.ratelimit import LocalRateLimiter, Policy
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
 
@@ -85,7 +86,7 @@ def test_malformed_keys_should_be_refused_before_any_database_work(tmp_path: Pat
         derive_pepper("x"),
         FileAuthEpoch(tmp_path / "missing" / "epoch"),
         LicenseService(None, []),
-        RateLimiter(make_storage(None)),
+        LocalAuthGate(LocalRateLimiter(), FileAuthEpoch(tmp_path / "missing" / "epoch")),
         AuthPolicies(policy, policy, policy),
     )
 

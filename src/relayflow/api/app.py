@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 from swagger_ui_bundle import swagger_ui_path
 
 from relayflow import __version__
@@ -34,6 +35,23 @@ user's role.
 """
 
 
+ROUTERS = (
+    workflows_router,
+    credentials_router,
+    tags_router,
+    projects_router,
+    variables_router,
+    users_router,
+    api_keys_router,
+    audit_router,
+)
+
+
+def public_routes() -> tuple[BaseRoute, ...]:
+    """Every route of the public API, in the order FastAPI would try them."""
+    return tuple(route for router in ROUTERS for route in router.routes)
+
+
 def create_public_api(instance: Instance) -> FastAPI:
     """The public API as an application of its own, mounted at `/api/v1`."""
     api = FastAPI(
@@ -56,17 +74,9 @@ def create_public_api(instance: Instance) -> FastAPI:
 
     api.openapi = openapi_document  # type: ignore[method-assign]
     install_error_handlers(api, public_shape)
-    routers = (
-        workflows_router,
-        credentials_router,
-        tags_router,
-        projects_router,
-        variables_router,
-        users_router,
-        api_keys_router,
-        audit_router,
-    )
-    for router in routers:
+    # Requests for these routes normally arrive through `PublicApiDispatch`; included here
+    # they make the OpenAPI document, and answer whatever the dispatch passes on.
+    for router in ROUTERS:
         api.include_router(router)
     api.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-static")
 

@@ -13,11 +13,11 @@ from relayflow.api_keys.schemas import (
     Success,
 )
 from relayflow.api_keys.service import Actor, ApiKeyService, to_wire
-from relayflow.auth.dependencies import ApiPrincipal, authenticated, requires
+from relayflow.auth.dependencies import ApiPrincipal, PublicRoute, authenticated, requires
 from relayflow.auth.scopes import ROLE_SCOPES
 from relayflow.http.deps import ClientIp, InstanceDep, SessionDep
 
-router = APIRouter(prefix="/api-keys", tags=["API keys"])
+router = APIRouter(prefix="/api-keys", tags=["API keys"], route_class=PublicRoute)
 
 
 @router.get("", response_model=list[ApiKeyOut], **requires("apiKey:read"))

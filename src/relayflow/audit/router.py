@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from relayflow.audit import service as audit
-from relayflow.auth.dependencies import requires
+from relayflow.auth.dependencies import PublicRoute, requires
 from relayflow.core import pagination
 from relayflow.core.clock import iso
 from relayflow.core.errors import BadRequest
 from relayflow.http.deps import SessionDep
 
-router = APIRouter(prefix="/audit", tags=["Audit"])
+router = APIRouter(prefix="/audit", tags=["Audit"], route_class=PublicRoute)
 
 
 class AuditEventOut(BaseModel):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import select, update
@@ -20,10 +21,11 @@ from relayflow.auth import key_format
 from relayflow.auth.failures import FailureRecorder
 from relayflow.auth.principal import Principal
 from relayflow.auth.scopes import scopes_for_role
-from relayflow.core.clock import utcnow
+from relayflow.core.clock import as_utc
 from relayflow.core.coherence import AuthEpoch
 from relayflow.core.errors import Unauthorized
-from relayflow.core.ratelimit import Policy, RateLimiter
+from relayflow.core.gate import AuthGate, Budget
+from relayflow.core.ratelimit import Policy
 from relayflow.db.models import ApiKey, ApiKeySecret, User
 from relayflow.db.session import Database
 from relayflow.license.service import API_KEY_SCOPES, LicenseService
@@ -31,22 +33,28 @@ from relayflow.license.service import API_KEY_SCOPES, LicenseService
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+LAST_USED_RESOLUTION = 60.0  # seconds
 CACHE_SIZE = 50_000
 HEADER_REQUIRED = "'X-N8N-API-KEY' header required"
 
 
 @dataclass(slots=True)
 class CachedKey:
-    """What a verified secret resolves to, as of the epoch the cache was filled at."""
+    """What a verified secret resolves to, as of the epoch the cache was filled at.
+
+    Times are Unix seconds, so that the warm path compares floats instead of building
+    datetimes, and the `Principal` is built once per entry and licence state.
+    """
 
     key_id: str
-    key_hash: str
     user_id: str
     role: str
     scopes: frozenset[str]
-    expires_at: datetime | None
-    last_used_at: datetime | None
+    expires_at: float | None
+    last_used_at: float | None
+    hits: tuple[Budget, ...]
+    principal: Principal | None = None
+    licensed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,10 @@ class AuthPolicies:
     per_key: Policy
     per_user: Policy
     failures_per_ip: Policy
+
+
+def _seconds(moment: datetime) -> float:
+    return as_utc(moment).timestamp()
 
 
 def _remember(cache: dict[str, T], key: str, value: T) -> None:
@@ -74,14 +86,14 @@ class KeyVerifier:
         pepper: bytes,
         epoch: AuthEpoch,
         licence: LicenseService,
-        limiter: RateLimiter,
+        gate: AuthGate,
         policies: AuthPolicies,
     ) -> None:
         self.database = database
         self.pepper = pepper
         self.epoch = epoch
         self.licence = licence
-        self.limiter = limiter
+        self.gate = gate
         self.policies = policies
         self.failures = FailureRecorder(database)
         self._cache: dict[str, CachedKey] = {}
@@ -89,51 +101,74 @@ class KeyVerifier:
         self._seen_epoch: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def pepper(self) -> bytes:
+        """The secret every stored key hash is keyed with."""
+        return self._pepper
+
+    @pepper.setter
+    def pepper(self, pepper: bytes) -> None:
+        self._pepper = pepper
+        self.hasher = key_format.KeyHasher(pepper)
+
     async def authenticate(self, raw: str | None, ip: str) -> Principal:
         """Verify a key, apply its rate limits and return who is calling."""
         if not raw:
             raise Unauthorized(HEADER_REQUIRED)
-        await self.limiter.check(self.policies.failures_per_ip, ip)
+        failures = ((self.policies.failures_per_ip, ip),)
         if not key_format.is_well_formed(raw):
+            await self.gate.admit(failures, ())
             await self._refuse(ip, "malformed")
-        key_hash = key_format.digest(self.pepper, raw)
-        epoch = await self.sync()
-        entry = self._cache.get(key_hash)
+        key_hash = self.hasher.digest(raw)
+        entry = counted = self._cache.get(key_hash)
+        # One step applies the budgets and reads the epoch. The hits go to the key the cache
+        # knows; when the epoch has moved the entry is read again, and they stand only if it
+        # is still the same key.
+        epoch = await self.gate.admit(failures, entry.hits if entry else ())
+        if epoch != self._seen_epoch:
+            await self._resync(epoch)
+            entry = None
         if entry is None:
             entry = await self._load(key_hash, epoch)
             if entry is None:
                 await self._refuse(ip, "unknown")
-        now = utcnow()
+            if counted is None or counted.key_id != entry.key_id:
+                await self.gate.admit((), entry.hits)
+        now = time.time()
         if entry.expires_at is not None and now >= entry.expires_at:
             await self._refuse(ip, "expired", entry.key_id)
-        self._touch(entry, now)
-        await self.limiter.hit(self.policies.per_key, entry.key_id)
-        await self.limiter.hit(self.policies.per_user, entry.user_id)
+        if entry.last_used_at is None or now - entry.last_used_at >= LAST_USED_RESOLUTION:
+            self._touch(entry, now)
         return self.principal(entry)
 
     def principal(self, entry: CachedKey) -> Principal:
         """The request's caller: without the licence, every scope of the user's role."""
-        allowed = scopes_for_role(entry.role)
         licensed = self.licence.is_enabled(API_KEY_SCOPES)
-        return Principal(
-            user_id=entry.user_id,
-            role=entry.role,
-            scopes=(entry.scopes & allowed) if licensed else allowed,
-            key_id=entry.key_id,
-            key_scopes=entry.scopes,
-        )
+        if entry.principal is None or entry.licensed != licensed:
+            allowed = scopes_for_role(entry.role)
+            entry.principal = Principal(
+                user_id=entry.user_id,
+                role=entry.role,
+                scopes=(entry.scopes & allowed) if licensed else allowed,
+                key_id=entry.key_id,
+                key_scopes=entry.scopes,
+            )
+            entry.licensed = licensed
+        return entry.principal
 
     async def sync(self) -> int:
         """Drop the cache and re-read the licence if anything changed since the last request."""
         epoch = await self.epoch.current()
-        if epoch == self._seen_epoch:
-            return epoch
+        if epoch != self._seen_epoch:
+            await self._resync(epoch)
+        return epoch
+
+    async def _resync(self, epoch: int) -> None:
         self._cache.clear()
         self._unknown.clear()
         async with self.database.session() as session:
             await self.licence.reload(session)
         self._seen_epoch = epoch
-        return epoch
 
     async def invalidate(self) -> None:
         """Announce a change to keys, users, roles or the licence to every instance."""
@@ -168,30 +203,28 @@ class KeyVerifier:
             if remember:
                 _remember(self._unknown, key_hash, True)
             return None
-        ends = [moment for moment in (row.expires_at, row.valid_until) if moment is not None]
+        ends = [_seconds(moment) for moment in (row.expires_at, row.valid_until) if moment]
         entry = CachedKey(
             key_id=row.id,
-            key_hash=key_hash,
             user_id=row.user_id,
             role=row.role,
             scopes=frozenset(row.scopes),
             expires_at=min(ends) if ends else None,
-            last_used_at=row.last_used_at,
+            last_used_at=_seconds(row.last_used_at) if row.last_used_at else None,
+            hits=((self.policies.per_key, row.id), (self.policies.per_user, row.user_id)),
         )
         if remember:
             _remember(self._cache, key_hash, entry)
         return entry
 
     async def _refuse(self, ip: str, reason: str, key_id: str | None = None) -> NoReturn:
-        await self.limiter.hit(self.policies.failures_per_ip, ip)
+        await self.gate.admit((), ((self.policies.failures_per_ip, ip),))
         self.failures.record(ip, reason, key_id)
         raise Unauthorized("unauthorized")
 
-    def _touch(self, entry: CachedKey, now: datetime) -> None:
-        if entry.last_used_at is not None and now - entry.last_used_at < LAST_USED_RESOLUTION:
-            return
+    def _touch(self, entry: CachedKey, now: float) -> None:
         entry.last_used_at = now
-        self._spawn(self._write_last_used(entry.key_id, now))
+        self._spawn(self._write_last_used(entry.key_id, datetime.fromtimestamp(now, UTC)))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coroutine)

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -16,6 +17,12 @@ def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     except ValueError:
         return False
     return any(ip in network for network in trusted)
+
+
+def peer_ip(scope: Scope) -> str:
+    """The socket peer's address, straight from the ASGI scope."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def client_ip(connection: HTTPConnection, trusted: Sequence[Network]) -> str:

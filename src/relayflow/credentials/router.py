@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from relayflow.auth.dependencies import ApiPrincipal, authenticated, requires
+from relayflow.auth.dependencies import ApiPrincipal, PublicRoute, authenticated, requires
 from relayflow.core import pagination
 from relayflow.credentials.repository import CredentialFilters
 from relayflow.credentials.schemas import (
@@ -19,7 +19,7 @@ from relayflow.credentials.schemas import (
 from relayflow.credentials.service import CredentialService, to_wire
 from relayflow.http.deps import InstanceDep, SessionDep
 
-router = APIRouter(prefix="/credentials", tags=["Credentials"])
+router = APIRouter(prefix="/credentials", tags=["Credentials"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 NOT_FOUND = (404,)

@@ -60,37 +60,46 @@ def validation_message(exc: RequestValidationError) -> str:
     return "/".join(["request", *location]) + " " + message[0].lower() + message[1:]
 
 
-def install_error_handlers(app: FastAPI, shape: Shape) -> None:
-    """Turn every failure into a JSON body of `shape`; nothing a client sends becomes a 500."""
+def install_error_handlers(app: FastAPI, shape: Shape, *, public_prefix: str = "") -> None:
+    """Turn every failure into a JSON body of `shape`; nothing a client sends becomes a 500.
+
+    Paths under `public_prefix`, when given, answer in the public API's shape instead.
+    """
 
     def respond(
-        status: int, message: str, hint: str | None = None, headers: dict[str, str] | None = None
+        request: Request,
+        status: int,
+        message: str,
+        hint: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> JSONResponse:
-        return JSONResponse(shape(status, message, hint), status_code=status, headers=headers)
+        public = public_prefix and request.scope["path"].startswith(public_prefix + "/")
+        body = (public_shape if public else shape)(status, message, hint)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(AppError)
-    async def on_app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return respond(exc.status, exc.message, exc.hint, exc.headers)
+    async def on_app_error(request: Request, exc: AppError) -> JSONResponse:
+        return respond(request, exc.status, exc.message, exc.hint, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return respond(400, validation_message(exc))
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return respond(request, 400, validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "not found", 405: "method not allowed"}
         message = messages.get(exc.status_code, str(exc.detail))
-        return respond(exc.status_code, message, headers=dict(exc.headers or {}))
+        return respond(request, exc.status_code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(IntegrityError)
-    async def on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def on_integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity conflict: %s", type(exc.orig).__name__)
-        return respond(409, "The request conflicts with data already stored")
+        return respond(request, 409, "The request conflicts with data already stored")
 
     @app.exception_handler(DataError)
-    async def on_data_error(_request: Request, exc: DataError) -> JSONResponse:
+    async def on_data_error(request: Request, exc: DataError) -> JSONResponse:
         log.info("value refused by the database: %s", type(exc.orig).__name__)
-        return respond(400, "A value in the request cannot be stored")
+        return respond(request, 400, "A value in the request cannot be stored")
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -102,4 +111,4 @@ def install_error_handlers(app: FastAPI, shape: Shape) -> None:
             request.url.path,
             exc_info=exc,
         )
-        return respond(500, "Internal server error", f"correlation id {correlation}")
+        return respond(request, 500, "Internal server error", f"correlation id {correlation}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from relayflow.auth.dependencies import ApiPrincipal, requires
+from relayflow.auth.dependencies import ApiPrincipal, PublicRoute, requires
 from relayflow.core import keyset, pagination
 from relayflow.core.clock import iso
 from relayflow.db.models import Project
@@ -22,7 +22,7 @@ from relayflow.projects.schemas import (
 )
 from relayflow.projects.service import ProjectService
 
-router = APIRouter(prefix="/projects", tags=["Projects"])
+router = APIRouter(prefix="/projects", tags=["Projects"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 

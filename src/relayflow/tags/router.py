@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from relayflow.auth.dependencies import requires
+from relayflow.auth.dependencies import PublicRoute, requires
 from relayflow.core import pagination
 from relayflow.http.deps import SessionDep
 from relayflow.tags.schemas import TagIn, TagList, TagOut
 from relayflow.tags.service import TagService, to_wire
 
-router = APIRouter(prefix="/tags", tags=["Tags"])
+router = APIRouter(prefix="/tags", tags=["Tags"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from relayflow.auth.dependencies import ApiPrincipal, requires
+from relayflow.auth.dependencies import ApiPrincipal, PublicRoute, requires
 from relayflow.core import pagination
 from relayflow.http.deps import InstanceDep, SessionDep
 from relayflow.users.schemas import Invite, InviteResult, RoleChange, UserList, UserOut
 from relayflow.users.service import UserService, to_wire
 
-router = APIRouter(prefix="/users", tags=["Users"])
+router = APIRouter(prefix="/users", tags=["Users"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 

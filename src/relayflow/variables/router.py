@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from relayflow.auth.dependencies import requires
+from relayflow.auth.dependencies import PublicRoute, requires
 from relayflow.core import pagination
 from relayflow.http.deps import SessionDep
 from relayflow.variables.schemas import VariableIn, VariableList
 from relayflow.variables.service import VariableService, to_wire
 
-router = APIRouter(prefix="/variables", tags=["Variables"])
+router = APIRouter(prefix="/variables", tags=["Variables"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from relayflow.auth.dependencies import ApiPrincipal, requires
+from relayflow.auth.dependencies import ApiPrincipal, PublicRoute, requires
 from relayflow.core import pagination
 from relayflow.http.deps import InstanceDep, SessionDep
 from relayflow.workflows.repository import WorkflowFilters
@@ -20,7 +20,7 @@ from relayflow.workflows.schemas import (
 )
 from relayflow.workflows.service import WorkflowService
 
-router = APIRouter(prefix="/workflows", tags=["Workflows"])
+router = APIRouter(prefix="/workflows", tags=["Workflows"], route_class=PublicRoute)
 
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_LIMIT)]
 NOT_FOUND = (404,)
