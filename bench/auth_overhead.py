@@ -8,7 +8,11 @@ targets round by round so that the machine's noise falls on all of them alike:
 * phase `auth` (b): `GET /healthz` (no authentication) against
   `GET /api/v1/api-keys/scopes` with the valid key (the cheapest authenticated endpoint);
 * phase `reject` (c): `/healthz` against the scopes endpoint with no header, with a
-  malformed key (bad checksum) and with a well-formed key that does not exist.
+  malformed key (bad checksum) and with a well-formed key that does not exist;
+* phase `price`: the same handler with and without authentication, `bench/plain` against
+  `bench/guarded` (bench-only routes: the server is then `bench.probe_server`, which is
+  `relayflow start` plus those two routes). Their ratio is the price of authentication
+  alone, without the work of a particular endpoint.
 
 Each target reports throughput, p50/p99 latency and the server's own CPU time per request
 (from /proc, so the load generator's CPU does not count), including any background work a
@@ -20,7 +24,7 @@ With `--backends postgres-redis` (d) the same runs use a fresh PostgreSQL databa
 so the Redis epoch check and the Redis rate limits are in the path.
 
     uv run python -m bench.auth_overhead [--backends sqlite|postgres-redis|all]
-        [--phases auth,reject] [--seconds 5] [--rounds 3] [--connections 16]
+        [--phases auth,reject,price] [--seconds 5] [--rounds 3] [--connections 16]
         [--tool auto|wrk|python]
 """
 
@@ -61,6 +65,12 @@ def phase_targets(phase: str, api_key: str) -> list[Target]:
     health = Target("GET /healthz (no auth)", "/healthz", None, 200)
     if phase == "auth":
         return [health, Target("scopes, valid key", SCOPES, api_key, 200)]
+    if phase == "price":
+        return [
+            health,
+            Target("bench/plain, no auth", "/api/v1/bench/plain", None, 200),
+            Target("bench/guarded, valid key", "/api/v1/bench/guarded", api_key, 200),
+        ]
     return [
         health,
         Target("scopes, no header → 401", SCOPES, None, 401),
@@ -105,16 +115,20 @@ def _progress(sample: Sample) -> None:
     )
 
 
-def ratios(samples: list[Sample], target: Target) -> tuple[float, float]:
-    """Median over rounds of (time per request, CPU per request) relative to `/healthz`."""
+def ratios(
+    samples: list[Sample], target: Target, reference: Target | None = None
+) -> tuple[float, float]:
+    """Median over rounds of (time per request, CPU per request) relative to `reference`
+    (by default the phase's first target, `/healthz`)."""
     by_round: dict[int, dict[str, Sample]] = {}
     for sample in samples:
         by_round.setdefault(sample.round, {})[sample.target.name] = sample
+    base = (reference or samples[0].target).name
     time_ratio, cpu_ratio = [], []
     for row in by_round.values():
-        reference, measured = row[samples[0].target.name], row[target.name]
-        time_ratio.append(reference.result.rps / measured.result.rps)
-        cpu_ratio.append(measured.cpu_us_per_request / reference.cpu_us_per_request)
+        reference_sample, measured = row[base], row[target.name]
+        time_ratio.append(reference_sample.result.rps / measured.result.rps)
+        cpu_ratio.append(measured.cpu_us_per_request / reference_sample.cpu_us_per_request)
     return statistics.median(time_ratio), statistics.median(cpu_ratio)
 
 
@@ -157,6 +171,14 @@ def print_phase(backends: Backends, phase: str, samples: list[Sample]) -> None:
     """The summary table of one phase, then every round's raw figures."""
     print(f"\n### {backends.name}: phase {phase} (medians of {samples[-1].round} rounds)\n")
     print(table(SUMMARY_HEADERS, summary_rows(samples)))
+    if phase == "price":
+        targets = [sample.target for sample in samples[:3]]
+        time_ratio, cpu_ratio = ratios(samples, targets[2], reference=targets[1])
+        print(
+            f"\nPrice of authentication (guarded ÷ plain, median of rounds): time/req "
+            f"{time_ratio:.2f} ({time_ratio - 1:+.0%}), CPU/req {cpu_ratio:.2f} "
+            f"({cpu_ratio - 1:+.0%})"
+        )
     raw = [
         [
             s.round,
@@ -177,7 +199,7 @@ def print_phase(backends: Backends, phase: str, samples: list[Sample]) -> None:
 def run_backends(backends: Backends, args: argparse.Namespace) -> None:
     """Start one server and run the requested phases against it."""
     print(f"\n## Backends: {backends.name}\n", flush=True)
-    with running_server(backends) as server:
+    with running_server(backends, probes="price" in args.phases) as server:
         results = {}
         for phase in args.phases.split(","):
             print(f"phase {phase}:", flush=True)
@@ -195,7 +217,9 @@ def chosen_backends(args: argparse.Namespace) -> list[Backends]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", choices=["sqlite", "postgres-redis", "all"], default="sqlite")
-    parser.add_argument("--phases", default="auth,reject", help="comma-separated: auth,reject")
+    parser.add_argument(
+        "--phases", default="auth,reject,price", help="comma-separated: auth,reject,price"
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of one load run")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up run per target")
     parser.add_argument("--rounds", type=int, default=3)

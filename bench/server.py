@@ -155,8 +155,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(backends: Backends) -> Iterator[BenchServer]:
-    """Start a prepared server on a free loopback port; stop it and clean up afterwards."""
+def running_server(backends: Backends, *, probes: bool = False) -> Iterator[BenchServer]:
+    """Start a prepared server on a free loopback port; stop it and clean up afterwards.
+
+    With `probes`, the server is `bench.probe_server`: the same application plus the
+    bench-only routes `/api/v1/bench/plain` and `/api/v1/bench/guarded`.
+    """
     with (
         tempfile.TemporaryDirectory(prefix="relayflow-bench-") as tmp,
         fresh_database(backends) as database_url,
@@ -164,9 +168,12 @@ def running_server(backends: Backends) -> Iterator[BenchServer]:
         data_dir, log = Path(tmp) / "data", Path(tmp) / "server.log"
         env = server_env(data_dir, backends, database_url)
         key, port = create_owner_key(env), free_port()
+        command = [relayflow_command(), "start"]
+        if probes:
+            command = [sys.executable, "-m", "bench.probe_server"]
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [relayflow_command(), "start", "--host", "127.0.0.1", "--port", str(port)],
+                [*command, "--host", "127.0.0.1", "--port", str(port)],
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -43,11 +43,7 @@ def create_app(instance: Instance) -> RelayflowApp:
     app.public_routes = public_routes()
     install_error_handlers(app, internal_shape, public_prefix=PREFIX)
 
-    rest = APIRouter(prefix="/rest")
-    for router in (rest_auth_router, rest_api_keys_router, rest_license_router):
-        rest.include_router(router)
-    app.include_router(rest)
-
+    # First in the route table: probes call these often, and each route before costs.
     @app.get("/healthz")
     async def health() -> dict[str, str]:
         """The process is up."""
@@ -59,6 +55,11 @@ def create_app(instance: Instance) -> RelayflowApp:
         if await is_migrated(instance.database):
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "error"}, status_code=503)
+
+    rest = APIRouter(prefix="/rest")
+    for router in (rest_auth_router, rest_api_keys_router, rest_license_router):
+        rest.include_router(router)
+    app.include_router(rest)
 
     app.mount(PREFIX, create_public_api(instance))
     app.add_middleware(SecurityHeadersMiddleware)

@@ -13,7 +13,7 @@ from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
 from relayflow.core.config import Settings
 from relayflow.core.crypto import Cipher
 from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
-from relayflow.core.ratelimit import Policy, RateLimiter, make_limiter
+from relayflow.core.ratelimit import LocalRateLimiter, Policy, RateLimiter, make_limiter
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
 from relayflow.users.passwords import Passwords
@@ -51,15 +51,17 @@ class Instance:
         """Wire the services for `settings` (no I/O happens until they are used)."""
         database = Database(settings.resolved_database_url)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        limiter = make_limiter(settings.redis_url, settings.redis_prefix)
+        limiter: RateLimiter
         epoch: AuthEpoch
         gate: AuthGate
         if redis:
+            limiter = make_limiter(settings.redis_url, settings.redis_prefix)
             epoch = RedisAuthEpoch(redis, settings.redis_prefix)
             gate = RedisAuthGate(redis, epoch.key, settings.redis_prefix)
         else:
-            epoch = FileAuthEpoch(settings.data_dir / "auth.epoch")
-            gate = LocalAuthGate(limiter, epoch)
+            local = LocalRateLimiter()
+            shared_file = FileAuthEpoch(settings.data_dir / "auth.epoch")
+            limiter, epoch, gate = local, shared_file, LocalAuthGate(local, shared_file)
         licence = LicenseService(settings.license_key, settings.license_public_keys)
         policies = AuthPolicies(
             per_key=Policy.parse("per-key", settings.rate_limit_per_key),

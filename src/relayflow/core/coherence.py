@@ -65,10 +65,14 @@ class FileAuthEpoch:
                 os.close(descriptor)
         return self._map
 
-    async def current(self) -> int:
+    def peek(self) -> int:
         """The epoch now: one read from shared memory."""
         value: int = COUNTER.unpack_from(self._map or self._mapped())[0]
         return value
+
+    async def current(self) -> int:
+        """The epoch now."""
+        return self.peek()
 
     async def bump(self) -> None:
         """Move the epoch on by one, under the file's lock."""

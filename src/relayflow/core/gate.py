@@ -14,9 +14,9 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from relayflow.core.coherence import AuthEpoch
+from relayflow.core.coherence import FileAuthEpoch
 from relayflow.core.errors import ServiceUnavailable
-from relayflow.core.ratelimit import Policy, RateLimiter, refusal
+from relayflow.core.ratelimit import LocalRateLimiter, Policy, refusal
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +33,20 @@ class AuthGate(Protocol):
 
 
 class LocalAuthGate:
-    """The embedded default: the process's limiter and the data dir's epoch."""
+    """The embedded default: the process's limiter and the data dir's epoch, in memory."""
 
-    def __init__(self, limiter: RateLimiter, epoch: AuthEpoch) -> None:
+    def __init__(self, limiter: LocalRateLimiter, epoch: FileAuthEpoch) -> None:
         self.limiter = limiter
         self.epoch = epoch
 
     async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
-        """Check, then hit, then read the epoch; all in memory."""
+        """Check, then hit, then read the epoch; nothing here awaits."""
+        take = self.limiter.take
         for policy, identity in checks:
-            await self.limiter.check(policy, identity)
+            take(policy, identity, count=False)
         for policy, identity in hits:
-            await self.limiter.hit(policy, identity)
-        return await self.epoch.current()
+            take(policy, identity, count=True)
+        return self.epoch.peek()
 
 
 # The same sliding-window counter as `LocalRateLimiter` (see `core/ratelimit.py`), on the

@@ -176,18 +176,19 @@ class LocalRateLimiter:
 
     async def hit(self, policy: Policy, identity: str) -> None:
         """Count one request for `identity`; raise 429 when a limit is exceeded."""
-        self._take(policy, identity, count=True)
+        self.take(policy, identity, count=True)
 
     async def check(self, policy: Policy, identity: str) -> None:
         """Raise 429 if `identity` has no budget left, without counting a hit."""
-        self._take(policy, identity, count=False)
+        self.take(policy, identity, count=False)
 
     async def reset(self, policy: Policy, identity: str) -> None:
         """Forget what `identity` has spent."""
         for counter in self._counters_of(policy):
             counter.clear(identity)
 
-    def _take(self, policy: Policy, identity: str, *, count: bool) -> None:
+    def take(self, policy: Policy, identity: str, *, count: bool) -> None:
+        """`hit` (with `count`) or `check`, without a coroutine, for callers on the hot path."""
         now = self._now()
         for counter in self._counters_of(policy):
             wait = counter.take(identity, now, count)
