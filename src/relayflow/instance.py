@@ -14,6 +14,7 @@ from relayflow.core.config import Settings
 from relayflow.core.crypto import Cipher
 from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
 from relayflow.core.ratelimit import LocalRateLimiter, Policy, RateLimiter, make_limiter
+from relayflow.credentials.oauth2 import OAuth2Tokens
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
 from relayflow.users.passwords import Passwords
@@ -45,6 +46,7 @@ class Instance:
     login_policies: LoginPolicies
     activation: ActivationHook
     cipher: Cipher
+    oauth2: OAuth2Tokens
 
     @classmethod
     def build(cls, settings: Settings) -> Instance:
@@ -71,6 +73,7 @@ class Instance:
             ),
         )
         secret = settings.resolve_encryption_key()
+        cipher = Cipher(secret)
         pepper = derive_pepper(secret)
         return cls(
             settings=settings,
@@ -88,7 +91,8 @@ class Instance:
                 ),
             ),
             activation=ActiveWorkflows(),
-            cipher=Cipher(secret),
+            cipher=cipher,
+            oauth2=OAuth2Tokens(cipher),
         )
 
     async def prepare(self) -> None:
@@ -109,5 +113,6 @@ class Instance:
         await self.keys.drain()
         await self.database.dispose()
         self.epoch.close()
+        await self.oauth2.close()
         if self.redis is not None:
             await self.redis.aclose()
