@@ -115,10 +115,10 @@ class KeyVerifier:
         """Verify a key, apply its rate limits and return who is calling."""
         if not raw:
             raise Unauthorized(HEADER_REQUIRED)
-        failures = ((self.policies.failures_per_ip, ip),)
         if not key_format.is_well_formed(raw):
-            await self.gate.admit(failures, ())
+            # Counting the failure is the check: a spent budget answers 429 right there.
             await self._refuse(ip, "malformed")
+        failures = ((self.policies.failures_per_ip, ip),)
         key_hash = self.hasher.digest(raw)
         entry = counted = self._cache.get(key_hash)
         # One step applies the budgets and reads the epoch. The hits go to the key the cache
