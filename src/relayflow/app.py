@@ -19,6 +19,7 @@ from relayflow.instance import Instance
 from relayflow.rest.api_keys_router import router as rest_api_keys_router
 from relayflow.rest.auth_router import router as rest_auth_router
 from relayflow.rest.license_router import router as rest_license_router
+from relayflow.ui import install_ui
 
 
 def create_app(instance: Instance) -> RelayflowApp:
@@ -60,6 +61,7 @@ def create_app(instance: Instance) -> RelayflowApp:
     for router in (rest_auth_router, rest_api_keys_router, rest_license_router):
         rest.include_router(router)
     app.include_router(rest)
+    install_ui(app)
 
     app.mount(PREFIX, create_public_api(instance))
     app.add_middleware(SecurityHeadersMiddleware)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from relayflow.auth import sessions
 from relayflow.auth.session_dependencies import SessionUser, check_same_origin
-from relayflow.core.errors import BadRequest, Unauthorized
+from relayflow.auth.signin import check_credentials, end_session, start_session
+from relayflow.core.errors import BadRequest
 from relayflow.db.models import User
 from relayflow.http.deps import ClientIp, InstanceDep, SessionDep
 from relayflow.instance import Instance
@@ -15,22 +15,11 @@ from relayflow.users.service import OWNER_EXISTS, UserService, to_wire
 
 router = APIRouter(tags=["Sign-in"])
 
-WRONG_CREDENTIALS = "Wrong username or password. Do you have caps lock on?"
-
 
 async def _sign_in(
     request: Request, response: Response, session: SessionDep, instance: Instance, user: User
 ) -> dict[str, object]:
-    token = await sessions.open_session(session, user, instance.settings.session_ttl_seconds)
-    response.set_cookie(
-        sessions.COOKIE_NAME,
-        token,
-        max_age=instance.settings.session_ttl_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    await start_session(request, response, session, instance, user)
     return {"data": to_wire(user, include_role=True)}
 
 
@@ -64,16 +53,8 @@ async def login(
 ) -> dict[str, object]:
     """Sign in with e-mail and password; sets the session cookie."""
     check_same_origin(request)
-    email = (body.emailOrLdapLoginId or body.email or "").strip().lower()
-    policies = instance.login_policies
-    await instance.limiter.check(policies.per_ip, ip)
-    await instance.limiter.check(policies.per_account, email)
-    user = await UserService(session, instance.passwords).authenticate(email, body.password)
-    if user is None:
-        await instance.limiter.hit(policies.per_ip, ip)
-        await instance.limiter.hit(policies.per_account, email)
-        raise Unauthorized(WRONG_CREDENTIALS)
-    await instance.limiter.reset(policies.per_account, email)
+    email = body.emailOrLdapLoginId or body.email or ""
+    user = await check_credentials(instance, session, email, body.password, ip)
     return await _sign_in(request, response, session, instance, user)
 
 
@@ -81,10 +62,7 @@ async def login(
 async def logout(request: Request, response: Response, session: SessionDep) -> dict[str, object]:
     """Sign this browser out."""
     check_same_origin(request)
-    token = request.cookies.get(sessions.COOKIE_NAME)
-    if token:
-        await sessions.close_session(session, token)
-    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    await end_session(request, response, session)
     return {"data": {"loggedOut": True}}
 
 
