@@ -19,14 +19,18 @@ from tests.support.server import RunningServer, Variant
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """The Playwright driver, started once."""
+    """The Playwright driver, started once for the UI tests.
+
+    Package scope, not session: while the sync driver runs, the test thread counts as
+    running an event loop, and tests after this package may call `asyncio.run`.
+    """
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """One headless Chromium for the whole session (Debian's package, never a download)."""
     if not shutil.which(CHROMIUM):
