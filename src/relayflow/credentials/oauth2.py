@@ -83,6 +83,7 @@ class OAuth2Tokens:
         self._client = client
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
+        self._fresh: dict[str, dict[str, Any]] = {}
 
     async def access_token(self, session: AsyncSession, credential: Credential) -> AccessToken:
         """A token that is good for at least `EXPIRY_MARGIN`; fetched or refreshed if needed.
@@ -96,14 +97,19 @@ class OAuth2Tokens:
             )
         lock = self._locks.setdefault(credential.id, asyncio.Lock())
         async with lock:
-            # Another request may have refreshed the token while this one waited.
             await session.refresh(credential, ["data"])
             data = self.cipher.decrypt(credential.data, context(credential.id))
-            cached = data.get(TOKEN_FIELD) or {}
-            current = cached.get("fingerprint") == fingerprint(data)
-            if current and self._usable(cached):
-                return _token(cached)
-            response = await self._renew(credential, data, cached if current else {})
+            settings = fingerprint(data)
+            # A token this process fetched a moment ago may not be committed yet: requests
+            # that waited on the lock take it from memory rather than fetch another.
+            for cached in (self._fresh.get(credential.id) or {}, data.get(TOKEN_FIELD) or {}):
+                if cached.get("fingerprint") == settings and self._usable(cached):
+                    return _token(cached)
+            stored = data.get(TOKEN_FIELD) or {}
+            response = await self._renew(
+                credential, data, stored if stored.get("fingerprint") == settings else {}
+            )
+            self._fresh[credential.id] = response
             data[TOKEN_FIELD] = response
             credential.data = self.cipher.encrypt(data, context(credential.id))
             await session.flush()
