@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
 from relayflow.cli import api_keys, credentials, license, users
 from relayflow.cli.context import settings_or_exit
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from relayflow.core.config import Settings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -60,16 +66,22 @@ def start(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    import uvicorn
-
     from relayflow.app import create_app
     from relayflow.instance import Instance
 
     _migrate(settings.resolved_database_url)
     instance = Instance.build(settings)
     typer.echo(f"Relayflow listening on http://{settings.host}:{settings.port}", err=True)
+    serve(create_app(instance), settings)
+
+
+def serve(app: ASGIApp, settings: Settings) -> None:
+    """Serve `app` as `relayflow start` does: uvloop, httptools, no access log, and no
+    proxy headers (only `RELAYFLOW_TRUSTED_PROXIES` decides whom to believe)."""
+    import uvicorn
+
     uvicorn.run(
-        create_app(instance),
+        app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
