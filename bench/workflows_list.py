@@ -5,7 +5,8 @@ free loopback port, rate limits that never trigger, owner and all-scopes key mad
 CLI) and adds a member with an all-scopes key. Then, for each table size (default 1 000,
 then 10 000), it bulk-inserts workflows straight through the ORM into the server's database
 (a sharing row each: one in 20, or one in `--member-share`, owned by the member's personal
-project, the rest by the owner's), and measures:
+project, or round-robin by it and the team projects it edits with `--member-projects`, the
+rest by the owner's), and measures:
 
 * under load from a second process (`wrk -t1`, or `bench.pyload` without wrk), alternating
   targets round by round: `/healthz` as the reference, `GET /api/v1/workflows?limit=10` with
@@ -14,6 +15,8 @@ project, the rest by the owner's), and measures:
   the visibility rule; throughput, p50/p99 and the server's CPU per request (from /proc);
 * a walk through every workflow with `limit=250` from one client, page after page (median of
   `--walks` walks): total time, time per page, first against last page;
+* the page query in-process: `WorkflowRepository.page()` for the same four pages, each call
+  in a fresh session, median of `QUERY_RUNS` calls;
 * the query plan of the page query (`WorkflowRepository.page()`, captured as it is sent to
   the database) for the first and the deep page, owner and member: `EXPLAIN (ANALYZE,
   BUFFERS)` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite.
@@ -24,6 +27,7 @@ autovacuum would soon after such an insert.
 
     uv run python -m bench.workflows_list [--backends sqlite|postgres|all] [--sizes 1000,10000]
         [--seconds 5] [--rounds 3] [--connections 16] [--walks 3] [--tool auto|wrk|python]
+        [--member-share 20] [--member-projects 1]
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from bench.server import OWNER_EMAIL, OWNER_PASSWORD, Backends, BenchServer, cli
 from relayflow.core import keyset
 from relayflow.core.config import Settings
 from relayflow.core.ids import new_id
-from relayflow.db.models import SharedWorkflow, User, Workflow
+from relayflow.db.models import Project, ProjectRelation, SharedWorkflow, User, Workflow
 from relayflow.db.session import Database
 from relayflow.projects.repository import ProjectRepository
 from relayflow.projects.roles import WORKFLOW_OWNER
@@ -163,22 +167,55 @@ async def _personal_project(session: AsyncSession, email: str) -> tuple[str, str
     return user_id, project.id
 
 
-async def _seed(url: str, start: int, count: int, share: int) -> float:
-    """Insert workflows `start` … `start + count - 1` with their sharing rows; seconds taken."""
+async def _member_projects(session: AsyncSession, count: int) -> list[str]:
+    """The member's personal project and `count - 1` team projects it edits (made once)."""
+    member_id, personal = await _personal_project(session, MEMBER_EMAIL)
+    names = [f"Bench team {number}" for number in range(1, count)]
+    rows = (await session.execute(select(Project.name, Project.id))).all()
+    found: dict[str, str] = {row.name: row.id for row in rows}
+    now = datetime.now(UTC)
+    for name in names:
+        if name not in found:
+            project = Project(name=name, type="team", created_at=now, updated_at=now)
+            session.add(project)
+            await session.flush()
+            session.add(
+                ProjectRelation(
+                    project_id=project.id,
+                    user_id=member_id,
+                    role="project:editor",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            found[name] = project.id
+    return [personal] + [found[name] for name in names]
+
+
+async def _seed(url: str, start: int, count: int, share: int, projects: int) -> float:
+    """Insert workflows `start` … `start + count - 1` with their sharing rows; seconds taken.
+
+    The member's workflows go round-robin to its `projects` projects.
+    """
     database = Database(url)
     began = time.perf_counter()
     try:
         async with database.session() as session:
             _, owner_project = await _personal_project(session, OWNER_EMAIL)
-            _, member_project = await _personal_project(session, MEMBER_EMAIL)
+            member_projects = await _member_projects(session, projects)
             for chunk in range(start, start + count, 1000):
                 rows = [workflow_row(i) for i in range(chunk, min(chunk + 1000, start + count))]
                 await session.execute(insert(Workflow), rows)
                 shares = [
                     {
                         "workflow_id": row["id"],
-                        "project_id": member_project if i % share == 0 else owner_project,
+                        "project_id": (
+                            member_projects[(i // share) % len(member_projects)]
+                            if i % share == 0
+                            else owner_project
+                        ),
                         "role": WORKFLOW_OWNER,
+                        "workflow_created_at": row["created_at"],
                         "created_at": row["created_at"],
                         "updated_at": row["created_at"],
                     }
@@ -195,8 +232,8 @@ async def _seed(url: str, start: int, count: int, share: int) -> float:
     return time.perf_counter() - began
 
 
-def seed(url: str, start: int, count: int, share: int) -> float:
-    return asyncio.run(_seed(url, start, count, share))
+def seed(url: str, start: int, count: int, share: int, projects: int) -> float:
+    return asyncio.run(_seed(url, start, count, share, projects))
 
 
 # -- HTTP from this process ----------------------------------------------------------------
@@ -277,6 +314,26 @@ def deep_cursor(server: BenchServer, key: str) -> tuple[str, int]:
 # -- query plans ---------------------------------------------------------------------------
 
 
+QUERY_RUNS = 50
+"""Calls of `WorkflowRepository.page()` timed per case (the median is reported)."""
+
+
+async def _cases(
+    session: AsyncSession, deep: dict[str, str]
+) -> list[tuple[str, WorkflowFilters, keyset.KeysetPage]]:
+    """The four pages measured: owner and member, first and deep, 10 rows each."""
+    member_id, _ = await _personal_project(session, MEMBER_EMAIL)
+    return [
+        (name, filters, keyset.read_cursor(10, cursor, CURSOR_KINDS))
+        for name, filters, cursor in [
+            ("owner, first page", WorkflowFilters(), None),
+            ("owner, deep page", WorkflowFilters(), deep["owner"]),
+            ("member, first page", WorkflowFilters(visible_to=member_id), None),
+            ("member, deep page", WorkflowFilters(visible_to=member_id), deep["member"]),
+        ]
+    ]
+
+
 async def _plans(url: str, deep: dict[str, str]) -> list[tuple[str, str, str]]:
     """(case, SQL, plan) of the page query for the owner and the member, first and deep."""
     database = Database(url)
@@ -289,15 +346,7 @@ async def _plans(url: str, deep: dict[str, str]) -> list[tuple[str, str, str]]:
     plans: list[tuple[str, str, str]] = []
     try:
         async with database.session() as session:
-            member_id, _ = await _personal_project(session, MEMBER_EMAIL)
-            cases = [
-                ("owner, first page", WorkflowFilters(), None),
-                ("owner, deep page", WorkflowFilters(), deep["owner"]),
-                ("member, first page", WorkflowFilters(visible_to=member_id), None),
-                ("member, deep page", WorkflowFilters(visible_to=member_id), deep["member"]),
-            ]
-            for name, filters, cursor in cases:
-                page = keyset.read_cursor(10, cursor, CURSOR_KINDS)
+            for name, filters, page in await _cases(session, deep):
                 captured.clear()
                 await WorkflowRepository(session).page(filters, page)
                 statement, parameters = captured[-1]
@@ -317,12 +366,40 @@ async def _plans(url: str, deep: dict[str, str]) -> list[tuple[str, str, str]]:
     return plans
 
 
+async def _query_ms(url: str, deep: dict[str, str]) -> dict[str, float]:
+    """Median ms of `WorkflowRepository.page()` per case, each call in a fresh session.
+
+    In-process and without HTTP, so it shows what the database work of a page costs (with
+    the ORM and, on PostgreSQL, asyncpg's prepared statements) apart from the framework.
+    """
+    database = Database(url)
+    found: dict[str, float] = {}
+    try:
+        async with database.session() as session:
+            cases = await _cases(session, deep)
+        for name, filters, page in cases:
+            times = []
+            for _ in range(QUERY_RUNS):
+                async with database.session() as session:
+                    began = time.perf_counter()
+                    await WorkflowRepository(session).page(filters, page)
+                    times.append(time.perf_counter() - began)
+            found[name] = statistics.median(times) * 1000
+    finally:
+        await database.dispose()
+    return found
+
+
 def _show_sql(statement: str, parameters: Any) -> str:
     return f"{' '.join(statement.split())}\n-- parameters: {list(parameters)!r}"
 
 
 def plans(url: str, deep: dict[str, str]) -> list[tuple[str, str, str]]:
     return asyncio.run(_plans(url, deep))
+
+
+def query_ms(url: str, deep: dict[str, str]) -> dict[str, float]:
+    return asyncio.run(_query_ms(url, deep))
 
 
 # -- the runs ------------------------------------------------------------------------------
@@ -338,6 +415,7 @@ class SizeResult:
     walks: list[Walk]
     positions: dict[str, int]
     plans: list[tuple[str, str, str]]
+    query_ms: dict[str, float]
 
 
 def targets(owner_key: str, member_key: str, deep: dict[str, str]) -> list[Target]:
@@ -374,7 +452,7 @@ def run_size(
     args: argparse.Namespace,
 ) -> SizeResult:
     print(f"  seeding {size - already:,} workflows …", flush=True)
-    seeded = seed(url, already, size - already, args.member_share)
+    seeded = seed(url, already, size - already, args.member_share, args.member_projects)
     deep, positions = {}, {}
     for who, key in keys.items():
         deep[who], positions[who] = deep_cursor(server, key)
@@ -399,7 +477,9 @@ def run_size(
         walks.append(walk(server, keys["owner"], 250))
         print(f"  {size:,} rows, walk: {walks[-1].seconds:.2f} s", flush=True)
     assert all(w.rows == size for w in walks), [w.rows for w in walks]
-    return SizeResult(size, seeded, samples, walks, positions, plans(url, deep))
+    server.wait_idle()
+    timed = query_ms(url, deep)
+    return SizeResult(size, seeded, samples, walks, positions, plans(url, deep), timed)
 
 
 def summary(result: SizeResult) -> list[list[object]]:
@@ -515,6 +595,17 @@ def report(backends: Backends, results: list[SizeResult], args: argparse.Namespa
             [walk_row(result) for result in results],
         )
     )
+    names = list(results[0].query_ms)
+    print(
+        f"\nThe page query in-process (`WorkflowRepository.page()`, limit 10, a fresh session "
+        f"per call, median of {QUERY_RUNS} calls), ms:\n"
+    )
+    print(
+        table(
+            ["rows", *names],
+            [[f"{r.size:,}", *(r.query_ms[name] for name in names)] for r in results],
+        )
+    )
     for result in results[-1:]:
         for name, sql, plan in result.plans:
             print(
@@ -552,6 +643,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=MEMBER_SHARE,
         help="one workflow in this many belongs to the member (1: all of them)",
+    )
+    parser.add_argument(
+        "--member-projects",
+        type=int,
+        default=1,
+        help="the member's workflows are spread over its personal and this many - 1 team projects",
     )
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(

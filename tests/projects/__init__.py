@@ -15,6 +15,7 @@ from relayflow.projects.repository import ProjectRepository
 from relayflow.projects.service import ProjectService
 from tests.support.client import Api
 from tests.support.server import RunningServer
+from tests.support.workflows import make_workflow
 
 INVALID_CURSOR = {"message": "An invalid cursor was provided"}
 INVALID_ROLE = (
@@ -105,31 +106,19 @@ def members_of(server: RunningServer, project_id: str) -> dict[str, str]:
 
 def create_workflow(server: RunningServer, project_id: str) -> str:
     """A workflow owned by `project_id`, written straight to the database; returns its id."""
-
-    async def task(_instance: Instance, session: AsyncSession) -> str:
-        now = utcnow()
-        workflow = Workflow(
-            name=new_name("workflow"),
-            nodes=[],
-            connections={},
-            settings={},
-            version_id=str(uuid.uuid4()),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(workflow)
-        await session.flush()
-        session.add(share(workflow.id, project_id, "workflow:owner"))
-        return workflow.id
-
-    return server.work(task)
+    return make_workflow(server, project_id, name=new_name("workflow"))
 
 
-def share(workflow_id: str, project_id: str, role: str) -> SharedWorkflow:
+def share(workflow: Workflow, project_id: str, role: str) -> SharedWorkflow:
     """A sharing row giving `project_id` a role over a workflow."""
     now = utcnow()
     return SharedWorkflow(
-        workflow_id=workflow_id, project_id=project_id, role=role, created_at=now, updated_at=now
+        workflow_id=workflow.id,
+        project_id=project_id,
+        role=role,
+        workflow_created_at=workflow.created_at,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -137,7 +126,9 @@ def share_workflow(server: RunningServer, workflow_id: str, project_id: str, rol
     """Give `project_id` a role over an existing workflow."""
 
     async def task(_instance: Instance, session: AsyncSession) -> None:
-        session.add(share(workflow_id, project_id, role))
+        workflow = await session.get(Workflow, workflow_id)
+        assert workflow is not None, workflow_id
+        session.add(share(workflow, project_id, role))
 
     server.work(task)
 

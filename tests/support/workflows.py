@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relayflow.core.clock import utcnow
-from relayflow.db.models import Project, ProjectRelation, Tag
+from relayflow.db.models import Project, ProjectRelation, SharedWorkflow, Tag, Workflow, WorkflowTag
 from relayflow.instance import Instance
 from relayflow.projects.service import ProjectService
 from tests.support.server import RunningServer
@@ -86,5 +86,48 @@ def personal_project_id(server: RunningServer, user_id: str) -> str:
 
     async def task(_instance: Instance, session: AsyncSession) -> str:
         return (await ProjectService(session).personal_of(user_id)).id
+
+    return server.work(task)
+
+
+def make_workflow(
+    server: RunningServer,
+    project_id: str,
+    *,
+    name: str | None = None,
+    active: bool = False,
+    tag_ids: tuple[str, ...] = (),
+    shared: dict[str, str] | None = None,
+) -> str:
+    """A workflow owned by `project_id` (and shared `{project id: role}`), written directly."""
+
+    async def task(_instance: Instance, session: AsyncSession) -> str:
+        now = utcnow()
+        workflow = Workflow(
+            name=name or f"Workflow {uuid.uuid4().hex[:8]}",
+            active=active,
+            nodes=[],
+            connections={},
+            settings={},
+            version_id=str(uuid.uuid4()),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(workflow)
+        await session.flush()
+        roles = {**(shared or {}), project_id: "workflow:owner"}
+        session.add_all(
+            SharedWorkflow(
+                workflow_id=workflow.id,
+                project_id=project,
+                role=role,
+                workflow_created_at=workflow.created_at,
+                created_at=now,
+                updated_at=now,
+            )
+            for project, role in roles.items()
+        )
+        session.add_all(WorkflowTag(workflow_id=workflow.id, tag_id=tag) for tag in tag_ids)
+        return workflow.id
 
     return server.work(task)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, Subquery, select, tuple_, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from relayflow.core import pagination
@@ -22,6 +22,11 @@ from relayflow.core.errors import BadRequest
 
 T = TypeVar("T")
 Row = TypeVar("Row")
+AnySelect = Select[*tuple[Any, ...]]
+"""A SELECT of any columns."""
+
+FAN_IN = 64
+"""Most ranges merged by one `UNION ALL`; more are merged in groups, then the groups merged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +69,40 @@ def read_cursor(limit: int, cursor: str | None, kinds: Sequence[type]) -> Keyset
 
 
 def apply(
-    query: Select[Any], columns: Sequence[InstrumentedAttribute[Any]], page: KeysetPage
-) -> Select[Any]:
+    query: AnySelect, columns: Sequence[InstrumentedAttribute[Any]], page: KeysetPage
+) -> AnySelect:
     """Order by `columns`, start after the cursor's row, and fetch one row more than asked."""
-    if page.after is not None:
-        query = query.where(tuple_(*columns) > tuple_(*page.after))
-    return query.order_by(*columns).limit(page.limit + 1)
+    return window(query, columns, page.after, page.limit + 1)
+
+
+def window(
+    query: AnySelect,
+    columns: Sequence[InstrumentedAttribute[Any]],
+    after: Sequence[Any] | None,
+    size: Any,
+) -> AnySelect:
+    """Order by `columns`, start after `after`, and fetch `size` rows (values or bind params)."""
+    if after is not None:
+        query = query.where(tuple_(*columns) > tuple_(*after))
+    return query.order_by(*columns).limit(size)
+
+
+def merge(ranges: Sequence[AnySelect], size: Any) -> Subquery:
+    """The first `size` distinct keys of several `window`-ed ranges (a subquery).
+
+    Each range selects only the key columns, in key order, and is already ordered and
+    limited to `size` rows past the cursor; so the page's distinct keys are among theirs,
+    and the merge reads at most `len(ranges) × size` rows whatever the tables' sizes. A key
+    found in several ranges counts once.
+    """
+    if len(ranges) > FAN_IN:
+        groups = [merge(ranges[at : at + FAN_IN], size) for at in range(0, len(ranges), FAN_IN)]
+        return merge([select(*group.c) for group in groups], size)
+    if len(ranges) == 1:
+        return ranges[0].subquery()
+    # SQLite refuses ORDER BY / LIMIT on the arms of a compound SELECT, not in subqueries.
+    merged = union_all(*(select(*arm.subquery().c) for arm in ranges)).subquery()
+    return select(*merged.c).distinct().order_by(*merged.c).limit(size).subquery()
 
 
 def finish(

@@ -7,16 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, exists, select
+from sqlalchemy import ColumnElement, Select, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from relayflow.core import keyset
 from relayflow.db.models import Credential, SharedCredential
-from relayflow.projects.repository import reachable_ids
+from relayflow.projects.repository import ProjectRepository, Sharing, reachable_ids
 from relayflow.projects.roles import CREDENTIAL_OWNER
 
 ORDER = (Credential.created_at, Credential.id)
 CURSOR_KINDS = (datetime, str)
+SHARING = Sharing(
+    SharedCredential.credential_id,
+    SharedCredential.project_id,
+    SharedCredential.role,
+    SharedCredential.credential_created_at,
+    Credential.id,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,29 @@ def accessible_ids(user_id: str, scope: str) -> Select[str]:
     )
 
 
+def _conditions(filters: CredentialFilters) -> list[ColumnElement[bool]]:
+    """The filters other than visibility, on the `credential` table."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.type:
+        conditions.append(Credential.type == filters.type)
+    if filters.name:
+        pattern = filters.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Credential.name.ilike(f"%{pattern}%", escape="\\"))
+    if filters.project_id is not None:
+        # An alias: a member's page already reads `shared_credential`, which must not correlate.
+        owner = aliased(SharedCredential)
+        conditions.append(
+            exists(
+                select(owner.credential_id).where(
+                    owner.credential_id == Credential.id,
+                    owner.project_id == filters.project_id,
+                    owner.role == CREDENTIAL_OWNER,
+                )
+            )
+        )
+    return conditions
+
+
 class CredentialRepository:
     """Reads and writes credential rows in one unit of work."""
 
@@ -63,28 +94,18 @@ class CredentialRepository:
         return bool(await self.session.scalar(query))
 
     async def page(self, filters: CredentialFilters, page: keyset.KeysetPage) -> list[Credential]:
-        """One page of credentials matching `filters`, oldest first (one row extra)."""
-        query = select(Credential)
-        if filters.visible_to is not None:
-            query = query.where(
-                Credential.id.in_(accessible_ids(filters.visible_to, "credential:read"))
-            )
-        if filters.type:
-            query = query.where(Credential.type == filters.type)
-        if filters.name:
-            pattern = filters.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Credential.name.ilike(f"%{pattern}%", escape="\\"))
-        if filters.project_id is not None:
-            query = query.where(
-                exists(
-                    select(SharedCredential.credential_id).where(
-                        SharedCredential.credential_id == Credential.id,
-                        SharedCredential.project_id == filters.project_id,
-                        SharedCredential.role == CREDENTIAL_OWNER,
-                    )
-                )
-            )
-        return list((await self.session.scalars(keyset.apply(query, ORDER, page))).all())
+        """One page of credentials matching `filters`, oldest first (one row extra).
+
+        Owner and admin pages walk `ix_credential_created_at_id`; a member's pages walk its
+        projects' sharing rows, one index range per project (see `page_query`).
+        """
+        found = await ProjectRepository(self.session).page_query(
+            SHARING, ORDER, filters.visible_to, "credential:read", page, _conditions(filters)
+        )
+        if found is None:
+            return []
+        query, values = found
+        return list((await self.session.scalars(query, values)).all())
 
     async def unusable(self, user_id: str, credential_ids: Sequence[str]) -> list[Credential]:
         """Those of these existing credentials the member may not use in its workflows."""
@@ -120,17 +141,22 @@ class CredentialRepository:
         """Store a new credential with its owner sharing row."""
         self.session.add(credential)
         await self.session.flush()
-        sharing.credential_id = credential.id
-        self.session.add(sharing)
+        self._attach(credential, sharing)
         await self.session.flush()
 
-    async def replace_sharing(self, credential_id: str, sharing: SharedCredential) -> None:
+    async def replace_sharing(self, credential: Credential, sharing: SharedCredential) -> None:
         """Make `sharing` the credential's only sharing row (a transfer)."""
         await self.session.execute(
-            delete(SharedCredential).where(SharedCredential.credential_id == credential_id)
+            delete(SharedCredential).where(SharedCredential.credential_id == credential.id)
         )
-        self.session.add(sharing)
+        self._attach(credential, sharing)
         await self.session.flush()
+
+    def _attach(self, credential: Credential, sharing: SharedCredential) -> None:
+        """Add a sharing row of `credential`, with the copy of its creation time."""
+        sharing.credential_id = credential.id
+        sharing.credential_created_at = credential.created_at
+        self.session.add(sharing)
 
     async def sample_data(self, count: int = 3) -> list[str]:
         """The ciphertexts of a few credentials (to check the key before serving)."""

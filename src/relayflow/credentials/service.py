@@ -184,13 +184,9 @@ class CredentialService:
             )
         now = utcnow()
         await self.credentials.replace_sharing(
-            credential.id,
+            credential,
             SharedCredential(
-                credential_id=credential.id,
-                project_id=destination,
-                role=CREDENTIAL_OWNER,
-                created_at=now,
-                updated_at=now,
+                project_id=destination, role=CREDENTIAL_OWNER, created_at=now, updated_at=now
             ),
         )
 

@@ -1,10 +1,23 @@
-"""All SQL about projects, their members, and the workflows they own."""
+"""All SQL about projects, their members, the workflows they own, and what members see."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -52,6 +65,81 @@ def reachable_ids(
     )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Sharing:
+    """The columns of a sharing table (`shared_workflow`, `shared_credential`)."""
+
+    resource_id: InstrumentedAttribute[str]
+    project_id: InstrumentedAttribute[str]
+    role: InstrumentedAttribute[str]
+    resource_created_at: InstrumentedAttribute[datetime]
+    """The copy of the resource's `created_at`: with `resource_id`, its keyset order."""
+    resource_pk: InstrumentedAttribute[str]
+    """The resource table's `id`, to join when the page has filters."""
+
+
+SIZE, AFTER = "page_size", ("after_created_at", "after_id")
+"""Bind parameter names of `visible_keys`' statements (with `project_0`, `project_1`, …)."""
+
+
+def visible_keys(
+    sharing: Sharing,
+    project_ids: Sequence[str],
+    scope: str,
+    page: keyset.KeysetPage,
+    conditions: Sequence[ColumnElement[bool]] = (),
+) -> tuple[Subquery, dict[str, Any]]:
+    """`(created_at, id)` of the page of resources these projects reach for `scope`.
+
+    One range per project over `(project_id, <resource>_created_at, <resource>_id)`, merged:
+    the page costs `len(project_ids)` index range scans of `limit + 1` rows, whatever the
+    number of resources. `conditions` on the resource table are checked as each range walks,
+    so a selective filter makes the ranges longer. Returns a subquery and the values of its
+    bind parameters: without conditions, the statement is built once per shape.
+    """
+    values: dict[str, Any] = {f"project_{n}": project for n, project in enumerate(project_ids)}
+    values[SIZE] = page.limit + 1
+    if page.after is not None:
+        values.update(zip(AFTER, page.after, strict=True))
+    shape = (sharing, len(project_ids), page.after is not None, scope)
+    keys = _keys(*shape, tuple(conditions)) if conditions else _cached_keys(*shape)
+    return keys, values
+
+
+def _keys(
+    sharing: Sharing,
+    projects: int,
+    after: bool,
+    scope: str,
+    conditions: tuple[ColumnElement[bool], ...] = (),
+) -> Subquery:
+    """The statement of `visible_keys`, with a bind parameter for each value."""
+    key = (sharing.resource_created_at, sharing.resource_id)
+    start = (
+        tuple(bindparam(name, type_=column.type) for name, column in zip(AFTER, key, strict=True))
+        if after
+        else None
+    )
+    # Rendered into the SQL: with `LIMIT $n`, PostgreSQL's generic plan for the prepared
+    # statement guesses a large page and hash-joins the whole resource table.
+    size = bindparam(SIZE, type_=Integer(), literal_execute=True)
+    ranges = []
+    for number in range(projects):
+        query = select(key[0].label("created_at"), key[1].label("id")).where(
+            sharing.project_id == bindparam(f"project_{number}"),
+            sharing.role.in_(sharing_roles_with(scope)),
+        )
+        if conditions:
+            query = query.join(sharing.resource_pk.class_, sharing.resource_pk == key[1]).where(
+                *conditions
+            )
+        ranges.append(keyset.window(query, key, start, size))
+    return keyset.merge(ranges, size)
+
+
+_cached_keys = lru_cache(maxsize=256)(_keys)
+
+
 class ProjectRepository:
     """Reads and writes `project` and `project_relation` rows."""
 
@@ -61,6 +149,32 @@ class ProjectRepository:
     async def get(self, project_id: str) -> Project | None:
         """A project by id."""
         return await self.session.get(Project, project_id)
+
+    async def page_query(
+        self,
+        sharing: Sharing,
+        order: Sequence[InstrumentedAttribute[Any]],
+        user_id: str | None,
+        scope: str,
+        page: keyset.KeysetPage,
+        conditions: Sequence[ColumnElement[bool]] = (),
+    ) -> tuple[keyset.AnySelect, dict[str, Any]] | None:
+        """The query of one page of resources, and its parameter values.
+
+        All resources walk their own `(created_at, id)` index when `user_id` is None (owner
+        and admin). A member's page is the resources its projects reach for `scope` (see
+        `visible_keys`): its project ids are read first, so that each becomes a range of its
+        own. None when the member is in no project.
+        """
+        resource = sharing.resource_pk.class_
+        if user_id is None:
+            return keyset.apply(select(resource).where(*conditions), order, page), {}
+        project_ids = (await self.session.scalars(member_project_ids(user_id, scope))).all()
+        if not project_ids:
+            return None
+        keys, values = visible_keys(sharing, project_ids, scope, page, conditions)
+        query = select(resource).join(keys, sharing.resource_pk == keys.c.id).order_by(*order)
+        return query, values
 
     async def user_exists(self, user_id: str) -> bool:
         """Whether a user with this id exists."""

@@ -7,17 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, delete, exists, select
+from sqlalchemy import ColumnElement, Select, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from relayflow.core import keyset
 from relayflow.db.models import SharedWorkflow, Tag, Workflow, WorkflowTag
-from relayflow.projects.repository import reachable_ids
+from relayflow.projects.repository import ProjectRepository, Sharing, reachable_ids
 from relayflow.projects.roles import WORKFLOW_OWNER
 
 ORDER = (Workflow.created_at, Workflow.id)
 CURSOR_KINDS = (datetime, str)
+SHARING = Sharing(
+    SharedWorkflow.workflow_id,
+    SharedWorkflow.project_id,
+    SharedWorkflow.role,
+    SharedWorkflow.workflow_created_at,
+    Workflow.id,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,36 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _conditions(filters: WorkflowFilters) -> list[ColumnElement[bool]]:
+    """The filters other than visibility, on the `workflow` table."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.active is not None:
+        conditions.append(Workflow.active.is_(filters.active))
+    if filters.name:
+        conditions.append(Workflow.name.ilike(f"%{_escape_like(filters.name)}%", escape="\\"))
+    for tag_name in filters.tags:
+        conditions.append(
+            exists(
+                select(WorkflowTag.workflow_id)
+                .join(Tag, Tag.id == WorkflowTag.tag_id)
+                .where(WorkflowTag.workflow_id == Workflow.id, Tag.name == tag_name)
+            )
+        )
+    if filters.project_id is not None:
+        # An alias: a member's page already reads `shared_workflow`, which must not correlate.
+        owner = aliased(SharedWorkflow)
+        conditions.append(
+            exists(
+                select(owner.workflow_id).where(
+                    owner.workflow_id == Workflow.id,
+                    owner.project_id == filters.project_id,
+                    owner.role == WORKFLOW_OWNER,
+                )
+            )
+        )
+    return conditions
+
+
 class WorkflowRepository:
     """Reads and writes workflow rows in one unit of work."""
 
@@ -62,38 +99,20 @@ class WorkflowRepository:
         return bool(await self.session.scalar(query))
 
     async def page(self, filters: WorkflowFilters, page: keyset.KeysetPage) -> list[Workflow]:
-        """One page of workflows matching `filters`, in creation order (one row extra)."""
-        query = select(Workflow)
+        """One page of workflows matching `filters`, in creation order (one row extra).
+
+        Owner and admin pages walk `ix_workflow_created_at_id`; a member's pages walk its
+        projects' sharing rows, one index range per project (see `page_query`).
+        """
+        found = await ProjectRepository(self.session).page_query(
+            SHARING, ORDER, filters.visible_to, "workflow:read", page, _conditions(filters)
+        )
+        if found is None:
+            return []
+        query, values = found
         if filters.exclude_pinned_data:
             query = query.options(defer(Workflow.pin_data))
-        if filters.visible_to is not None:
-            query = query.where(
-                Workflow.id.in_(accessible_ids(filters.visible_to, "workflow:read"))
-            )
-        if filters.active is not None:
-            query = query.where(Workflow.active.is_(filters.active))
-        if filters.name:
-            query = query.where(Workflow.name.ilike(f"%{_escape_like(filters.name)}%", escape="\\"))
-        for tag_name in filters.tags:
-            query = query.where(
-                exists(
-                    select(WorkflowTag.workflow_id)
-                    .join(Tag, Tag.id == WorkflowTag.tag_id)
-                    .where(WorkflowTag.workflow_id == Workflow.id, Tag.name == tag_name)
-                )
-            )
-        if filters.project_id is not None:
-            query = query.where(
-                exists(
-                    select(SharedWorkflow.workflow_id).where(
-                        SharedWorkflow.workflow_id == Workflow.id,
-                        SharedWorkflow.project_id == filters.project_id,
-                        SharedWorkflow.role == WORKFLOW_OWNER,
-                    )
-                )
-            )
-        rows = await self.session.scalars(keyset.apply(query, ORDER, page))
-        return list(rows.all())
+        return list((await self.session.scalars(query, values)).all())
 
     async def sharings(self, workflow_ids: Sequence[str]) -> dict[str, list[SharedWorkflow]]:
         """The sharing rows of several workflows, by workflow id."""
@@ -130,17 +149,21 @@ class WorkflowRepository:
         """Store a new workflow with its owner sharing row."""
         self.session.add(workflow)
         await self.session.flush()
-        sharing.workflow_id = workflow.id
-        self.session.add(sharing)
+        self._attach(workflow, sharing)
         await self.session.flush()
 
-    async def replace_sharing(self, workflow_id: str, sharing: SharedWorkflow) -> None:
+    async def replace_sharing(self, workflow: Workflow, sharing: SharedWorkflow) -> None:
         """Make `sharing` the workflow's only sharing row (a transfer)."""
         await self.session.execute(
-            delete(SharedWorkflow).where(SharedWorkflow.workflow_id == workflow_id)
+            delete(SharedWorkflow).where(SharedWorkflow.workflow_id == workflow.id)
         )
-        self.session.add(sharing)
+        self._attach(workflow, sharing)
         await self.session.flush()
+
+    def _attach(self, workflow: Workflow, sharing: SharedWorkflow) -> None:
+        """Add a sharing row of `workflow`, with the copy of its creation time."""
+        sharing.workflow_id, sharing.workflow_created_at = workflow.id, workflow.created_at
+        self.session.add(sharing)
 
     async def existing_tag_ids(self, tag_ids: Sequence[str]) -> set[str]:
         """Which of these tag ids exist."""

@@ -223,13 +223,9 @@ class WorkflowService:
             await self.hook.deactivated(workflow.id)
         now = utcnow()
         await self.workflows.replace_sharing(
-            workflow.id,
+            workflow,
             SharedWorkflow(
-                workflow_id=workflow.id,
-                project_id=destination,
-                role=WORKFLOW_OWNER,
-                created_at=now,
-                updated_at=now,
+                project_id=destination, role=WORKFLOW_OWNER, created_at=now, updated_at=now
             ),
         )
         if workflow.active:

@@ -28,13 +28,24 @@ class SharedCredential(Base):
     """A project's role over a credential: `credential:owner` or `credential:user`."""
 
     __tablename__ = "shared_credential"
+    # A member's page walks each of its projects in the credentials' keyset order.
+    __table_args__ = (
+        Index(
+            "ix_shared_credential_project_id_created_at",
+            "project_id",
+            "credential_created_at",
+            "credential_id",
+        ),
+    )
 
     credential_id: Mapped[str] = mapped_column(
         ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True
     )
     project_id: Mapped[str] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(32))
+    credential_created_at: Mapped[datetime]
+    """A copy of `credential.created_at`, set by `CredentialRepository` (never changes)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

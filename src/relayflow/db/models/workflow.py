@@ -37,14 +37,25 @@ class SharedWorkflow(Base):
     """A project's role over a workflow: `workflow:owner` or `workflow:editor`."""
 
     __tablename__ = "shared_workflow"
+    # A member's page walks each of its projects in the workflows' keyset order.
+    __table_args__ = (
+        Index(
+            "ix_shared_workflow_project_id_created_at",
+            "project_id",
+            "workflow_created_at",
+            "workflow_id",
+        ),
+    )
 
     workflow_id: Mapped[str] = mapped_column(
         ForeignKey("workflow.id", ondelete="CASCADE"), primary_key=True
     )
     project_id: Mapped[str] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(32))
+    workflow_created_at: Mapped[datetime]
+    """A copy of `workflow.created_at`, set by `WorkflowRepository` (never changes)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
