@@ -13,7 +13,7 @@ from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
 from relayflow.core.config import Settings
 from relayflow.core.crypto import Cipher
 from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
-from relayflow.core.ratelimit import LocalRateLimiter, Policy, RateLimiter, make_limiter
+from relayflow.core.ratelimit import LocalRateLimiter, Policy, RateLimiter, shared_limiter
 from relayflow.credentials.oauth2 import OAuth2Tokens
 from relayflow.db.session import Database
 from relayflow.license.service import LicenseService
@@ -56,8 +56,8 @@ class Instance:
         limiter: RateLimiter
         epoch: AuthEpoch
         gate: AuthGate
-        if redis:
-            limiter = make_limiter(settings.redis_url, settings.redis_prefix)
+        if redis and settings.redis_url:
+            limiter = shared_limiter(settings.redis_url, settings.redis_prefix)
             epoch = RedisAuthEpoch(redis, settings.redis_prefix)
             gate = RedisAuthGate(redis, epoch.key, settings.redis_prefix)
         else:

@@ -6,8 +6,10 @@ import time
 
 import httpx
 import pytest
+from fastapi import APIRouter
 
 from relayflow.auth import key_format
+from relayflow.auth.dependencies import PublicRoute
 from tests.support.client import Api
 from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED, future, key_id_of
 from tests.support.server import RunningServer
@@ -173,3 +175,13 @@ def test_undeclared_method_should_respond_405(api: Api, server: RunningServer, m
     response = api.request(method, "/api-keys", key)
     assert response.status_code == 405
     assert "message" in response.json()
+
+
+def test_public_route_without_an_access_rule_should_fail_at_import() -> None:
+    router = APIRouter(route_class=PublicRoute)
+
+    async def open_door() -> list[str]:
+        return []
+
+    with pytest.raises(TypeError, match="declares no access rule"):
+        router.add_api_route("/open", open_door, methods=["GET"])

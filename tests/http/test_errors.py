@@ -150,3 +150,15 @@ def test_readiness_should_respond_503_until_migrated(
         assert client.http.get("/healthz").status_code == 200
         server.run(set_version(max(head_revisions())))
         assert client.http.get("/healthz/readiness").status_code == 200
+
+
+def test_unknown_path_under_a_known_resource_should_respond_404_not_found(api: Api) -> None:
+    # `/workflows` is dispatched straight to its routes; what they do not match falls through.
+    for path in ("/workflows/abc/nowhere", "/api-keys/scopes/more"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"message": "not found"}
+    # A trailing slash still gets FastAPI's redirect to the route without it.
+    redirected = api.get("/workflows/")
+    assert redirected.status_code == 307
+    assert redirected.headers["location"].endswith("/api/v1/workflows")

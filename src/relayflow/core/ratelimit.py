@@ -59,15 +59,13 @@ class RateLimiter(Protocol):
         ...
 
 
-def make_limiter(redis_url: str | None, prefix: str = "relayflow") -> RateLimiter:
-    """The shared Redis limiter when configured, else this process's own."""
-    if redis_url:
-        scheme, rest = redis_url.split("://", 1)
-        storage = RedisStorage(
-            f"async+{scheme}://{rest}", implementation="redispy", key_prefix=f"{prefix}:limits"
-        )
-        return SharedRateLimiter(storage)
-    return LocalRateLimiter()
+def shared_limiter(redis_url: str, prefix: str = "relayflow") -> SharedRateLimiter:
+    """The limiter every instance sharing this Redis spends one budget with."""
+    scheme, rest = redis_url.split("://", 1)
+    storage = RedisStorage(
+        f"async+{scheme}://{rest}", implementation="redispy", key_prefix=f"{prefix}:limits"
+    )
+    return SharedRateLimiter(storage)
 
 
 def refusal(policy: Policy, item: RateLimitItem, retry_after: float) -> TooManyRequests:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from relayflow.core import keyset
+from relayflow.db.filters import contains
 from relayflow.db.models import Credential, SharedCredential
 from relayflow.projects.repository import ProjectRepository, Sharing, reachable_ids
 from relayflow.projects.roles import CREDENTIAL_OWNER
@@ -55,8 +56,7 @@ def _conditions(filters: CredentialFilters) -> list[ColumnElement[bool]]:
     if filters.type:
         conditions.append(Credential.type == filters.type)
     if filters.name:
-        pattern = filters.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Credential.name.ilike(f"%{pattern}%", escape="\\"))
+        conditions.append(contains(Credential.name, filters.name))
     if filters.project_id is not None:
         # An alias: a member's page already reads `shared_credential`, which must not correlate.
         owner = aliased(SharedCredential)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
 from relayflow.core import keyset
+from relayflow.db.filters import contains
 from relayflow.db.models import SharedWorkflow, Tag, Workflow, WorkflowTag
 from relayflow.projects.repository import ProjectRepository, Sharing, reachable_ids
 from relayflow.projects.roles import WORKFLOW_OWNER
@@ -47,17 +48,13 @@ def accessible_ids(user_id: str, scope: str) -> Select[str]:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(filters: WorkflowFilters) -> list[ColumnElement[bool]]:
     """The filters other than visibility, on the `workflow` table."""
     conditions: list[ColumnElement[bool]] = []
     if filters.active is not None:
         conditions.append(Workflow.active.is_(filters.active))
     if filters.name:
-        conditions.append(Workflow.name.ilike(f"%{_escape_like(filters.name)}%", escape="\\"))
+        conditions.append(contains(Workflow.name, filters.name))
     for tag_name in filters.tags:
         conditions.append(
             exists(
