@@ -12,7 +12,10 @@ targets round by round so that the machine's noise falls on all of them alike:
 * phase `price`: the same handler with and without authentication, `bench/plain` against
   `bench/guarded` (bench-only routes: the server is then `bench.probe_server`, which is
   `relayflow start` plus those two routes). Their ratio is the price of authentication
-  alone, without the work of a particular endpoint.
+  alone, without the work of a particular endpoint;
+* phase `floor`: the same pair on a second server whose key check is one dictionary lookup
+  of the header (`bench.probe_server --floor`): the least any check can add in this stack,
+  the floor under the `price` phase's figure.
 
 Each target reports throughput, p50/p99 latency and the server's own CPU time per request
 (from /proc, so the load generator's CPU does not count), including any background work a
@@ -65,11 +68,12 @@ def phase_targets(phase: str, api_key: str) -> list[Target]:
     health = Target("GET /healthz (no auth)", "/healthz", None, 200)
     if phase == "auth":
         return [health, Target("scopes, valid key", SCOPES, api_key, 200)]
-    if phase == "price":
+    if phase in ("price", "floor"):
+        check = "valid key" if phase == "price" else "valid key, lookup as the check"
         return [
             health,
             Target("bench/plain, no auth", "/api/v1/bench/plain", None, 200),
-            Target("bench/guarded, valid key", "/api/v1/bench/guarded", api_key, 200),
+            Target(f"bench/guarded, {check}", "/api/v1/bench/guarded", api_key, 200),
         ]
     return [
         health,
@@ -171,11 +175,12 @@ def print_phase(backends: Backends, phase: str, samples: list[Sample]) -> None:
     """The summary table of one phase, then every round's raw figures."""
     print(f"\n### {backends.name}: phase {phase} (medians of {samples[-1].round} rounds)\n")
     print(table(SUMMARY_HEADERS, summary_rows(samples)))
-    if phase == "price":
+    if phase in ("price", "floor"):
         targets = [sample.target for sample in samples[:3]]
         time_ratio, cpu_ratio = ratios(samples, targets[2], reference=targets[1])
+        what = "Price of authentication" if phase == "price" else "Floor of any check"
         print(
-            f"\nPrice of authentication (guarded ÷ plain, median of rounds): time/req "
+            f"\n{what} (guarded ÷ plain, median of rounds): time/req "
             f"{time_ratio:.2f} ({time_ratio - 1:+.0%}), CPU/req {cpu_ratio:.2f} "
             f"({cpu_ratio - 1:+.0%})"
         )
@@ -199,11 +204,18 @@ def print_phase(backends: Backends, phase: str, samples: list[Sample]) -> None:
 def run_backends(backends: Backends, args: argparse.Namespace) -> None:
     """Start one server and run the requested phases against it."""
     print(f"\n## Backends: {backends.name}\n", flush=True)
-    with running_server(backends, probes="price" in args.phases) as server:
-        results = {}
-        for phase in args.phases.split(","):
-            print(f"phase {phase}:", flush=True)
-            results[phase] = run_phase(server, phase, args)
+    phases = args.phases.split(",")
+    shared = [phase for phase in phases if phase != "floor"]
+    results = {}
+    if shared:
+        with running_server(backends, probes="price" in shared) as server:
+            for phase in shared:
+                print(f"phase {phase}:", flush=True)
+                results[phase] = run_phase(server, phase, args)
+    if "floor" in phases:
+        with running_server(backends, probes=True, floor=True) as server:
+            print("phase floor:", flush=True)
+            results["floor"] = run_phase(server, "floor", args)
     for phase, samples in results.items():
         print_phase(backends, phase, samples)
 
@@ -218,7 +230,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", choices=["sqlite", "postgres-redis", "all"], default="sqlite")
     parser.add_argument(
-        "--phases", default="auth,reject,price", help="comma-separated: auth,reject,price"
+        "--phases",
+        default="auth,reject,price,floor",
+        help="comma-separated: auth,reject,price,floor",
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of one load run")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up run per target")

@@ -5,7 +5,13 @@ handler behind the public API's access check) differ only by authentication, so 
 under load is the price of authentication itself. Served by the same function as
 `relayflow start`; the database must be migrated first (any `relayflow` command does it).
 
-    python -m bench.probe_server --host 127.0.0.1 --port 5678
+With `--floor`, the key check behind `bench/guarded` is replaced by the least a check can
+be: one dictionary lookup of the header's value, filled by the real check on first use (no
+format check, hash, epoch or budget). The same route then measures the floor of this stack:
+what the route wrapper, the header and the principal cost before any authentication work.
+Never serve this outside a benchmark.
+
+    python -m bench.probe_server --host 127.0.0.1 --port 5678 [--floor]
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import logging
 
 from bench.asgi_breakdown import add_probe_routes
 from relayflow.app import create_app
+from relayflow.auth.principal import Principal
+from relayflow.auth.verifier import KeyVerifier
 from relayflow.cli.main import serve
 from relayflow.core.config import load_settings
 from relayflow.instance import Instance
@@ -24,12 +32,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--floor", action="store_true", help="a dictionary lookup as the check")
     args = parser.parse_args()
     settings = load_settings(host=args.host, port=args.port)
     logging.basicConfig(level=settings.log_level.upper())
-    app = create_app(Instance.build(settings))
+    instance = Instance.build(settings)
+    if args.floor:
+        floor_check(instance.keys)
+    app = create_app(instance)
     add_probe_routes(app)
     serve(app, settings)
+
+
+def floor_check(keys: KeyVerifier) -> None:
+    """Make `keys.admit_cached` a lookup of the raw header value (bench only: see above)."""
+    known: dict[str | None, Principal | None] = {}
+    real = keys.admit_cached
+
+    def lookup(raw: str | None, ip: str) -> Principal | None:
+        principal = known.get(raw)
+        if principal is None:
+            principal = known[raw] = real(raw, ip)
+        return principal
+
+    keys.admit_cached = lookup  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

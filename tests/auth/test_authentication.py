@@ -10,6 +10,8 @@ from fastapi import APIRouter
 
 from relayflow.auth import key_format
 from relayflow.auth.dependencies import PublicRoute
+from relayflow.auth.principal import Principal
+from relayflow.core.gate import LocalAuthGate
 from tests.support.client import Api
 from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED, future, key_id_of
 from tests.support.server import RunningServer
@@ -167,6 +169,26 @@ class TestLastUsed:
         server.run(server.instance.keys.drain())
         again = next(i for i in api.get("/api-keys", key).json() if i["label"] == "busy")
         assert again["lastUsedAt"] == first["lastUsedAt"]
+
+
+def test_only_a_cached_key_on_the_embedded_gate_should_pass_without_waiting(
+    api: Api, server: RunningServer
+) -> None:
+    """`admit_cached` answers what needs no I/O and leaves the rest to the full check."""
+    user = server.create_user()
+    key = server.create_key(user, label="warm")
+    keys = server.instance.keys
+
+    async def warm() -> Principal | None:
+        return keys.admit_cached(key, "198.51.100.7")
+
+    assert server.run(warm()) is None  # not verified since the key was created
+    assert api.get("/api-keys", key).status_code == 200
+    admitted = server.run(warm())
+    if isinstance(keys.gate, LocalAuthGate):
+        assert admitted is not None and admitted.user_id == user.id
+    else:
+        assert admitted is None  # budgets kept in Redis always take the round trip
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])

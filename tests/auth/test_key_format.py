@@ -7,6 +7,7 @@ import string
 import zlib
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,6 +55,23 @@ def test_any_single_character_change_should_be_rejected(data: st.DataObject) -> 
     replacement = data.draw(st.sampled_from(string.ascii_letters + string.digits + "_-"))
     mutated = key[:position] + replacement + key[position + 1 :]
     assert key_format.is_well_formed(mutated) == (mutated == key)
+
+
+@pytest.mark.parametrize("foreign", ["é", "٣", "Ａ", "ß", "²"])
+def test_non_ascii_letters_and_digits_should_be_rejected(foreign: str) -> None:
+    """Unicode calls these alphanumeric; the key alphabet is ASCII base62 only."""
+    key = key_format.generate()
+    for position in (8, 30, len(key) - 1):
+        assert not key_format.is_well_formed(key[:position] + foreign + key[position + 1 :])
+
+
+def test_cache_keys_should_be_keyed_per_process_and_differ_from_the_stored_hash() -> None:
+    key = key_format.generate()
+    first, second = key_format.CacheKeys(), key_format.CacheKeys()
+    assert first.of(key) == first.of(key) != second.of(key)
+    assert first.of(key) != first.of(key_format.generate())
+    assert key.encode() not in first.of(key)
+    assert first.of(key).hex() != key_format.digest(derive_pepper("x"), key)
 
 
 @given(st.text(max_size=80))

@@ -122,6 +122,20 @@ def test_a_spent_failure_budget_should_count_no_hits(kind: str, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_spent_user_budget_should_count_no_hit_on_the_key(kind: str, tmp_path: Path) -> None:
+    """All or nothing: a request refused for its user's budget spends none of its key's."""
+
+    async def scenario(gate: AuthGate, _epoch: AuthEpoch) -> int:
+        for _ in range(4):
+            await gate.admit((), ((PER_USER, "busy"),))
+        # Three per-key hits would fit, but the user has spent its 4 per hour.
+        assert await admitted(gate, 3, user="busy") == 0
+        return await admitted(gate, 5, user="idle")
+
+    assert run(scenario, kind, tmp_path) == 3
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_the_gate_should_report_the_epoch_after_every_bump(kind: str, tmp_path: Path) -> None:
     async def scenario(gate: AuthGate, epoch: AuthEpoch) -> list[int]:
         seen = [await gate.admit((), ())]

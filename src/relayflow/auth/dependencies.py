@@ -84,7 +84,10 @@ class PublicRoute(APIRoute):
             instance = scope["app"].state.instance
             trusted = instance.settings.trusted_networks
             ip = client_ip(request, trusted) if trusted else peer_ip(scope)
-            principal: Principal = await instance.keys.authenticate(_api_key(scope), ip)
+            keys, raw = instance.keys, _api_key(scope)
+            principal = keys.admit_cached(raw, ip)
+            if principal is None:
+                principal = await keys.authenticate_uncached(raw, ip)
             scope.setdefault("state", {})["principal"] = principal
             if scope["query_string"]:
                 for name in request.query_params:

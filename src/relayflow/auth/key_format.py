@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import secrets
 import zlib
 
 from relayflow.core.ids import BASE62, random_base62
@@ -19,7 +19,6 @@ CHECKSUM_LENGTH = 6
 KEY_LENGTH = len(PREFIX) + RANDOM_LENGTH + CHECKSUM_LENGTH
 REDACTION = "•" * 12
 _DIGITS = {char: value for value, char in enumerate(BASE62)}
-_SHAPE = re.compile(rf"{PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
 
 
 def _base62(number: int, width: int) -> str:
@@ -43,12 +42,16 @@ def generate() -> str:
 
 def is_well_formed(raw: str) -> bool:
     """Whether `raw` has the right prefix, length, alphabet and checksum."""
-    if len(raw) != KEY_LENGTH or not _SHAPE.fullmatch(raw):
+    if len(raw) != KEY_LENGTH or not raw.startswith(PREFIX):
+        return False
+    rest = raw[len(PREFIX) :]
+    # ASCII and alphanumeric is exactly [0-9A-Za-z], in two C calls instead of a regex.
+    if not (rest.isascii() and rest.isalnum()):
         return False
     # Decoding the six checksum characters is cheaper than encoding the CRC to compare.
-    value = 0
-    for char in raw[-CHECKSUM_LENGTH:]:
-        value = value * 62 + _DIGITS[char]
+    d, c = _DIGITS, raw[-CHECKSUM_LENGTH:]
+    value = ((((d[c[0]] * 62 + d[c[1]]) * 62 + d[c[2]]) * 62 + d[c[3]]) * 62 + d[c[4]]) * 62
+    value += d[c[5]]
     return value == zlib.crc32(raw[:-CHECKSUM_LENGTH].encode("ascii"))
 
 
@@ -71,6 +74,22 @@ class KeyHasher:
         state = self._keyed.copy()
         state.update(raw.encode("ascii"))
         return state.hexdigest()
+
+
+class CacheKeys:
+    """Keys for a process's cache of verified secrets: keyed BLAKE2b, with a secret of its own.
+
+    The cache must not hold raw keys, and it is consulted on every request, where the
+    database's HMAC-SHA256 (through OpenSSL) costs two to three times as much as CPython's
+    built-in BLAKE2b. The secret is random per process: these keys never leave it.
+    """
+
+    def __init__(self) -> None:
+        self._secret = secrets.token_bytes(32)
+
+    def of(self, raw: str) -> bytes:
+        """The cache key of a raw key."""
+        return hashlib.blake2b(raw.encode("ascii"), key=self._secret, digest_size=32).digest()
 
 
 def redact(last4: str) -> str:

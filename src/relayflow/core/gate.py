@@ -39,14 +39,14 @@ class LocalAuthGate:
         self.limiter = limiter
         self.epoch = epoch
 
-    async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
-        """Check, then hit, then read the epoch; nothing here awaits."""
-        take = self.limiter.take
-        for policy, identity in checks:
-            take(policy, identity, count=False)
-        for policy, identity in hits:
-            take(policy, identity, count=True)
+    def admit_now(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
+        """`admit` without a coroutine: nothing here waits, so the hot path calls it directly."""
+        self.limiter.admit(checks, hits)
         return self.epoch.peek()
+
+    async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
+        """Check, then count the hits (all or nothing), then read the epoch."""
+        return self.admit_now(checks, hits)
 
 
 # The same sliding-window counter as `LocalRateLimiter` (see `core/ratelimit.py`), on the
