@@ -5,9 +5,10 @@ handler behind the public API's access check) differ only by authentication, so 
 under load is the price of authentication itself. Served by the same function as
 `relayflow start`; the database must be migrated first (any `relayflow` command does it).
 
-With `--floor`, the key check behind `bench/guarded` is replaced by the least a check can
-be: one dictionary lookup of the header's value, filled by the real check on first use (no
-format check, hash, epoch or budget). The same route then measures the floor of this stack:
+With `--floor`, the key check of every public route (`bench/guarded` is the one measured)
+is replaced by the least a check can be: one dictionary lookup of the header's value, filled
+by the real check on first use (no format check, hash, epoch or budget). `bench/guarded`
+then measures the floor of this stack:
 what the route wrapper, the header and the principal cost before any authentication work.
 Never serve this outside a benchmark.
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -71,11 +73,12 @@ class TestRefusedKeys:
             assert response.status_code == 200, name
 
     def test_expiry_should_apply_with_a_warm_cache(self, api: Api, server: RunningServer) -> None:
-        key = server.create_key(server.create_user(), expires_at=future(2))
-        deadline = time.time() + 1
+        expires_at = future(3)  # at least 2 s away: whole seconds
+        key = server.create_key(server.create_user(), expires_at=expires_at)
+        deadline = min(time.time() + 1, expires_at - 0.5)
         while time.time() < deadline:
             assert api.get("/api-keys", key).status_code == 200
-        time.sleep(max(0.0, (int(time.time()) + 2) - time.time()) + 0.1)
+        time.sleep(max(0.0, expires_at - time.time()) + 0.1)
         refused = api.get("/api-keys", key)
         assert refused.status_code == 401
         assert refused.json() == UNAUTHORIZED
@@ -189,6 +192,41 @@ def test_only_a_cached_key_on_the_embedded_gate_should_pass_without_waiting(
         assert admitted is not None and admitted.user_id == user.id
     else:
         assert admitted is None  # budgets kept in Redis always take the round trip
+
+
+def test_a_lookup_returning_during_a_resync_should_not_refill_the_cache(
+    server: RunningServer,
+) -> None:
+    """A row read before a revocation, returning while the verifier re-reads the licence,
+    must not go back into the freshly cleared cache (it would admit the revoked key)."""
+    key = server.create_key(server.create_user(), label="raced")
+    keys = server.instance.keys
+    licence = keys.licence
+    reload = licence.reload
+
+    async def scenario() -> bool:
+        old = await keys.sync()
+        resyncing, release = asyncio.Event(), asyncio.Event()
+
+        async def paused(session: Any) -> Any:
+            resyncing.set()
+            await release.wait()
+            return await reload(session)
+
+        licence.reload = paused  # type: ignore[method-assign]
+        try:
+            await keys.invalidate()  # as a revocation does, after its commit
+            resync = asyncio.ensure_future(keys.sync())
+            await resyncing.wait()
+            # The lookup that began before the change returns now, with the old epoch.
+            await keys._load(key, keys.cache_keys.of(key), old)
+            release.set()
+            await resync
+        finally:
+            licence.reload = reload  # type: ignore[method-assign]
+        return keys.cache_keys.of(key) in keys._cache
+
+    assert server.run(scenario()) is False
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])

@@ -158,3 +158,34 @@ def test_an_unreachable_redis_should_fail_closed() -> None:
 
     with pytest.raises(ServiceUnavailable):
         asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_concurrent_requests_should_each_be_counted_once(kind: str, tmp_path: Path) -> None:
+    """Requests arriving together share a round trip to Redis; each still counts alone."""
+
+    async def scenario(gate: AuthGate, _epoch: AuthEpoch) -> list[bool]:
+        async def one(user: str) -> bool:
+            try:
+                await gate.admit(((FAILURES, "203.0.113.1"),), ((PER_KEY, "k1"), (PER_USER, user)))
+            except TooManyRequests:
+                return False
+            return True
+
+        return list(await asyncio.gather(*(one(f"u{n}") for n in range(8))))
+
+    assert sorted(run(scenario, kind, tmp_path)) == [False] * 5 + [True] * 3
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="RELAYFLOW_TEST_REDIS_URL unset")
+def test_a_script_flushed_from_redis_should_be_loaded_again_without_double_counting(
+    tmp_path: Path,
+) -> None:
+    async def scenario(gate: AuthGate, _epoch: AuthEpoch) -> int:
+        assert isinstance(gate, RedisAuthGate)
+        await gate.admit((), ((PER_KEY, "k1"),))
+        await gate._redis.script_flush()  # as after a restart of Redis
+        await asyncio.gather(gate.admit((), ((PER_KEY, "k1"),)), gate.admit((), ()))
+        return await admitted(gate, 3)
+
+    assert run(scenario, "redis", tmp_path) == 1

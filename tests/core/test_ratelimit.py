@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
+from typing import Any
 
 import pytest
 
 from relayflow.core.errors import TooManyRequests
-from relayflow.core.ratelimit import SWEEP_THRESHOLD, LocalRateLimiter, Policy
+from relayflow.core.ratelimit import SWEEP_THRESHOLD, LocalRateLimiter, Policy, shared_limiter
 
 
 class Clock:
@@ -121,3 +124,48 @@ def test_policies_with_equal_limits_should_keep_separate_budgets() -> None:
     logins, failures = Policy.parse("login-per-ip", "1/minute"), Policy.parse("fail", "1/minute")
     assert admitted(limiter, logins, "203.0.113.1", 1) == 1
     assert admitted(limiter, failures, "203.0.113.1", 1) == 1
+
+
+def _limiters() -> list[Any]:
+    redis_url = os.environ.get("RELAYFLOW_TEST_REDIS_URL")
+    shared = pytest.param(
+        "shared", marks=pytest.mark.skipif(not redis_url, reason="RELAYFLOW_TEST_REDIS_URL unset")
+    )
+    return ["local", shared]
+
+
+@pytest.mark.parametrize("kind", _limiters())
+def test_a_hit_refused_by_one_limit_should_spend_none_of_the_others(kind: str) -> None:
+    """`3/hour;2/minute`: the minute refuses the third hit, which must not spend the hour."""
+    policy = Policy.parse(f"multi-{uuid.uuid4().hex[:8]}", "3/hour;2/minute")
+    clock = Clock()
+
+    async def attempts(limiter: Any, count: int) -> list[bool]:
+        outcomes = []
+        for _ in range(count):
+            try:
+                await limiter.hit(policy, "a")
+                outcomes.append(True)
+            except TooManyRequests:
+                outcomes.append(False)
+        return outcomes
+
+    async def local() -> list[bool]:
+        limiter = LocalRateLimiter(clock)
+        outcomes = await attempts(limiter, 4)
+        clock.now += 120  # the minute is over, the hour is not
+        return outcomes + await attempts(limiter, 2)
+
+    async def shared() -> list[bool]:
+        limiter = shared_limiter(os.environ["RELAYFLOW_TEST_REDIS_URL"], "relayflow-test")
+        try:
+            outcomes = await attempts(limiter, 4)
+            # Only the two admitted hits count against the hour: one more fits there.
+            await limiter.check(Policy(policy.name, policy.items[:1]), "a")
+            return [*outcomes, True, False]
+        finally:
+            for item in policy.items:
+                await limiter.reset(Policy(policy.name, (item,)), "a")
+
+    outcomes = asyncio.run(local() if kind == "local" else shared())
+    assert outcomes == [True, True, False, False, True, False]

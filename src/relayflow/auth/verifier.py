@@ -90,7 +90,6 @@ class KeyVerifier:
         policies: AuthPolicies,
     ) -> None:
         self.database = database
-        self.pepper = pepper
         self.epoch = epoch
         self.licence = licence
         self.gate = gate
@@ -101,6 +100,7 @@ class KeyVerifier:
         self.cache_keys = key_format.CacheKeys()
         self._cache: dict[bytes, CachedKey] = {}
         self._unknown: dict[bytes, bool] = {}
+        self.pepper = pepper
         self._seen_epoch: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -113,6 +113,9 @@ class KeyVerifier:
     def pepper(self, pepper: bytes) -> None:
         self._pepper = pepper
         self.hasher = key_format.KeyHasher(pepper)
+        # The cache is not keyed by the pepper's hash: what it knows was verified with the old one.
+        self._cache.clear()
+        self._unknown.clear()
 
     async def authenticate(self, raw: str | None, ip: str) -> Principal:
         """Verify a key, apply its rate limits and return who is calling."""
@@ -125,7 +128,8 @@ class KeyVerifier:
         """`authenticate` for a key this process knows, when nothing has to wait.
 
         On the embedded gate a cached key's whole check runs here without a coroutine:
-        format, HMAC, epoch, expiry and the three budgets (a spent one raises the same 429).
+        format, cache lookup (keyed BLAKE2b, no HMAC), epoch, expiry and the three budgets
+        (a spent one raises the same 429).
         None leaves the request to `authenticate_uncached`: no header, a malformed, unknown
         or expired key, a moved epoch, or budgets kept in Redis. Nothing is counted then.
         """
@@ -196,6 +200,9 @@ class KeyVerifier:
         return epoch
 
     async def _resync(self, epoch: int) -> None:
+        # Until the licence is read again no epoch is current: a lookup that returns in
+        # between (begun before the change) must not put its row back into the cache.
+        self._seen_epoch = None
         self._cache.clear()
         self._unknown.clear()
         async with self.database.session() as session:

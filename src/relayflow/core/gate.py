@@ -8,11 +8,14 @@ them in one Lua script, atomically: if any budget is spent, nothing is counted.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from relayflow.core.coherence import FileAuthEpoch
 from relayflow.core.errors import ServiceUnavailable
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 
 Budget = tuple[Policy, str]
 """A policy and the identity (client IP, key id, user id) whose budget it limits."""
+
+_Call = tuple[int, list[str | int | float]]
+"""One run of the gate's script: the number of keys, then the keys and the arguments."""
 
 
 class AuthGate(Protocol):
@@ -87,16 +93,24 @@ return {redis.call('GET', KEYS[1]) or '0', 0, '0'}
 
 
 class RedisAuthGate:
-    """Budgets and epoch shared by every instance, in one round trip to Redis."""
+    """Budgets and epoch shared by every instance, in one round trip to Redis.
+
+    Requests that reach the gate in the same turn of the event loop share one round trip:
+    their scripts go out together in one pipeline, each still atomic on its own. Under load
+    that saves most of the client's per-call cost (a pooled connection, a write and a read
+    per request); a lone request waits for nothing but the next turn of the loop.
+    """
 
     def __init__(self, redis: Redis, epoch_key: str, prefix: str = "relayflow") -> None:
-        self._script = redis.register_script(_SCRIPT)
+        self._redis = redis
+        self._sha = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's script id)
         self._epoch_key = epoch_key
         self._prefix = f"{prefix}:gate"
+        self._batch: list[tuple[_Call, asyncio.Future[Any]]] = []
 
     async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
         """Run the script; fail closed (503) when Redis cannot answer."""
-        keys = [self._epoch_key]
+        keys: list[str | int | float] = [self._epoch_key]
         args: list[str | int | float] = []
         limits = []
         for mode, budgets in (("c", checks), ("h", hits)):
@@ -106,8 +120,13 @@ class RedisAuthGate:
                     keys.append(f"{self._prefix}:{policy.name}:{amount}/{period}:{identity}")
                     args += [mode, amount, period]
                     limits.append((policy, item))
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+        if not self._batch:
+            loop.call_soon(self._send)
+        self._batch.append(((len(keys), [*keys, *args]), answer))
         try:
-            epoch, refused, wait = await self._script(keys=keys, args=args)
+            epoch, refused, wait = await answer
         except Exception as exc:
             log.error("rate limiter storage failed: %s", type(exc).__name__)
             raise ServiceUnavailable("Rate limiting is temporarily unavailable") from None
@@ -115,3 +134,45 @@ class RedisAuthGate:
             policy, item = limits[int(refused) - 1]
             raise refusal(policy, item, float(wait))
         return int(epoch)
+
+    def _send(self) -> None:
+        batch, self._batch = self._batch, []
+        task = asyncio.ensure_future(self._run(batch))
+        _in_flight.add(task)
+        task.add_done_callback(_in_flight.discard)
+
+    async def _run(self, batch: list[tuple[_Call, asyncio.Future[Any]]]) -> None:
+        try:
+            answers = await self._evaluate([call for call, _ in batch])
+        except Exception as exc:  # every waiter answers 503
+            answers = [exc] * len(batch)
+        for (_, answer), result in zip(batch, answers, strict=True):
+            if answer.done():  # its request was cancelled meanwhile
+                continue
+            if isinstance(result, BaseException):
+                answer.set_exception(result)
+            else:
+                answer.set_result(result)
+
+    async def _evaluate(self, calls: list[_Call]) -> list[Any]:
+        """One pipeline of `EVALSHA`s. Should Redis not know the script (a restart, a flush),
+        it is loaded and only the calls it refused are sent again: the others have counted."""
+        answers = await self._pipeline(calls)
+        missing = [i for i, answer in enumerate(answers) if isinstance(answer, NoScriptError)]
+        if missing:
+            await self._redis.script_load(_SCRIPT)
+            again = await self._pipeline([calls[i] for i in missing])
+            for i, answer in zip(missing, again, strict=True):
+                answers[i] = answer
+        return answers
+
+    async def _pipeline(self, calls: list[_Call]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, params in calls:
+                pipe.evalsha(self._sha, keys, *params)
+            answers: list[Any] = await pipe.execute(raise_on_error=False)
+        return answers
+
+
+# Batches whose requests have all gone (cancelled) still finish; this keeps them referenced.
+_in_flight: set[asyncio.Task[None]] = set()

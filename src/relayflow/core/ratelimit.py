@@ -192,6 +192,8 @@ class LocalRateLimiter:
         """Raise 429 if a check or a hit does not fit, else count every hit: all or nothing.
 
         Without a coroutine, for callers on the hot path: one clock read for all budgets.
+        Each hit is tested against the counts before this request, so a budget (policy and
+        identity) must appear at most once.
         """
         now = self._now()
         for policy, identity in checks:
@@ -217,7 +219,13 @@ class SharedRateLimiter:
         self._strategy = SlidingWindowCounterRateLimiter(storage)
 
     async def hit(self, policy: Policy, identity: str) -> None:
-        """Count one request for `identity`; raise 429 when a limit is exceeded."""
+        """Count one request for `identity`; raise 429 when a limit is exceeded.
+
+        Like the in-memory limiter, a request refused by one of a policy's limits spends
+        none of the others: they are tested first (only when there are several).
+        """
+        if len(policy.items) > 1:
+            await self.check(policy, identity)
         for item in policy.items:
             if not await self._call(self._strategy.hit(item, policy.name, identity)):
                 raise await self._refusal(policy, item, identity)
