@@ -167,6 +167,12 @@ class RedisAuthGate:
         return answers
 
     async def _pipeline(self, calls: list[_Call]) -> list[Any]:
+        if len(calls) == 1:  # a lone request: a pipeline would only add to its cost
+            keys, params = calls[0]
+            try:
+                return [await self._redis.evalsha(self._sha, keys, *params)]
+            except NoScriptError as exc:
+                return [exc]
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys, params in calls:
                 pipe.evalsha(self._sha, keys, *params)
