@@ -213,7 +213,7 @@ def run_backends(backends: Backends, args: argparse.Namespace) -> None:
                 print(f"phase {phase}:", flush=True)
                 results[phase] = run_phase(server, phase, args)
     if "floor" in phases:
-        with running_server(backends, probes=True, floor=True) as server:
+        with running_server(backends, probes=True, probe_options=("--floor",)) as server:
             print("phase floor:", flush=True)
             results["floor"] = run_phase(server, "floor", args)
     for phase, samples in results.items():

@@ -156,13 +156,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    backends: Backends, *, probes: bool = False, floor: bool = False
+    backends: Backends, *, probes: bool = False, probe_options: tuple[str, ...] = ()
 ) -> Iterator[BenchServer]:
     """Start a prepared server on a free loopback port; stop it and clean up afterwards.
 
     With `probes`, the server is `bench.probe_server`: the same application plus the
-    bench-only routes `/api/v1/bench/plain` and `/api/v1/bench/guarded`; with `floor` too,
-    `bench/guarded`'s key check is a dictionary lookup (`bench.probe_server --floor`).
+    bench-only routes `/api/v1/bench/plain` and `/api/v1/bench/guarded`, started with
+    `probe_options` (`--floor`, `--time-check`: see `bench.probe_server`).
     """
     with (
         tempfile.TemporaryDirectory(prefix="relayflow-bench-") as tmp,
@@ -173,7 +173,7 @@ def running_server(
         key, port = create_owner_key(env), free_port()
         command = [relayflow_command(), "start"]
         if probes:
-            command = [sys.executable, "-m", "bench.probe_server", *(["--floor"] if floor else [])]
+            command = [sys.executable, "-m", "bench.probe_server", *probe_options]
         with log.open("wb") as output:
             process = subprocess.Popen(
                 [*command, "--host", "127.0.0.1", "--port", str(port)],
