@@ -95,10 +95,11 @@ return {redis.call('GET', KEYS[1]) or '0', 0, '0'}
 class RedisAuthGate:
     """Budgets and epoch shared by every instance, in one round trip to Redis.
 
-    Requests that reach the gate in the same turn of the event loop share one round trip:
-    their scripts go out together in one pipeline, each still atomic on its own. Under load
-    that saves most of the client's per-call cost (a pooled connection, a write and a read
-    per request); a lone request waits for nothing but the next turn of the loop.
+    While a round trip is under way, further requests do not each make their own: those
+    that reach the gate in the same turn of the event loop go out together in one pipeline,
+    each script still atomic on its own. Under load that saves most of the client's per-call
+    cost (a pooled connection, a write and a read per request). A request that finds the
+    gate idle goes straight to Redis.
     """
 
     def __init__(self, redis: Redis, epoch_key: str, prefix: str = "relayflow") -> None:
@@ -107,6 +108,7 @@ class RedisAuthGate:
         self._epoch_key = epoch_key
         self._prefix = f"{prefix}:gate"
         self._batch: list[tuple[_Call, asyncio.Future[Any]]] = []
+        self._busy = 0  # round trips under way
 
     async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
         """Run the script; fail closed (503) when Redis cannot answer."""
@@ -120,13 +122,9 @@ class RedisAuthGate:
                     keys.append(f"{self._prefix}:{policy.name}:{amount}/{period}:{identity}")
                     args += [mode, amount, period]
                     limits.append((policy, item))
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
-        if not self._batch:
-            loop.call_soon(self._send)
-        self._batch.append(((len(keys), [*keys, *args]), answer))
+        call = (len(keys), [*keys, *args])
         try:
-            epoch, refused, wait = await answer
+            epoch, refused, wait = await (self._alone(call) if not self._busy else self._join(call))
         except Exception as exc:
             log.error("rate limiter storage failed: %s", type(exc).__name__)
             raise ServiceUnavailable("Rate limiting is temporarily unavailable") from None
@@ -135,6 +133,24 @@ class RedisAuthGate:
             raise refusal(policy, item, float(wait))
         return int(epoch)
 
+    async def _alone(self, call: _Call) -> Any:
+        self._busy += 1
+        try:
+            (answer,) = await self._evaluate([call])
+        finally:
+            self._busy -= 1
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def _join(self, call: _Call) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+        if not self._batch:
+            loop.call_soon(self._send)
+        self._batch.append((call, answer))
+        return answer
+
     def _send(self) -> None:
         batch, self._batch = self._batch, []
         task = asyncio.ensure_future(self._run(batch))
@@ -142,10 +158,13 @@ class RedisAuthGate:
         task.add_done_callback(_in_flight.discard)
 
     async def _run(self, batch: list[tuple[_Call, asyncio.Future[Any]]]) -> None:
+        self._busy += 1
         try:
             answers = await self._evaluate([call for call, _ in batch])
         except Exception as exc:  # every waiter answers 503
             answers = [exc] * len(batch)
+        finally:
+            self._busy -= 1
         for (_, answer), result in zip(batch, answers, strict=True):
             if answer.done():  # its request was cancelled meanwhile
                 continue
