@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from relayflow.auth.pepper import derive_pepper
 from relayflow.auth.verifier import AuthPolicies, KeyVerifier
@@ -52,7 +54,12 @@ class Instance:
     def build(cls, settings: Settings) -> Instance:
         """Wire the services for `settings` (no I/O happens until they are used)."""
         database = Database(settings.resolved_database_url)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        # No retries: a script sent again after a lost reply could count a request twice.
+        redis = (
+            Redis.from_url(settings.redis_url, retry=Retry(NoBackoff(), 0))
+            if settings.redis_url
+            else None
+        )
         limiter: RateLimiter
         epoch: AuthEpoch
         gate: AuthGate

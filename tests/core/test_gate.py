@@ -7,14 +7,15 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from relayflow.core.coherence import AuthEpoch, FileAuthEpoch, RedisAuthEpoch
 from relayflow.core.errors import ServiceUnavailable, TooManyRequests
-from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
+from relayflow.core.gate import _SCRIPT, AuthGate, LocalAuthGate, RedisAuthGate
 from relayflow.core.ratelimit import LocalRateLimiter, Policy
 
 REDIS_URL = os.environ.get("RELAYFLOW_TEST_REDIS_URL")
@@ -161,20 +162,41 @@ def test_an_unreachable_redis_should_fail_closed() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_concurrent_requests_should_each_be_counted_once(kind: str, tmp_path: Path) -> None:
-    """Requests arriving together share a round trip to Redis; each still counts alone."""
+def test_concurrent_requests_should_each_get_their_own_answer(kind: str, tmp_path: Path) -> None:
+    """Requests arriving together share round trips to Redis; each is counted once and gets
+    the answer for its own key."""
 
     async def scenario(gate: AuthGate, _epoch: AuthEpoch) -> list[bool]:
-        async def one(user: str) -> bool:
+        for spent in ("k1", "k3"):
+            for _ in range(3):
+                await gate.admit((), ((PER_KEY, spent),))
+
+        async def one(key: str) -> bool:
             try:
-                await gate.admit(((FAILURES, "203.0.113.1"),), ((PER_KEY, "k1"), (PER_USER, user)))
+                await gate.admit(((FAILURES, "203.0.113.1"),), ((PER_KEY, key),))
             except TooManyRequests:
                 return False
             return True
 
-        return list(await asyncio.gather(*(one(f"u{n}") for n in range(8))))
+        first = await asyncio.gather(*(one(f"k{n}") for n in range(6)))
+        again = await asyncio.gather(*(one(f"k{n}") for n in range(6)))
+        return [*first, *again]
 
-    assert sorted(run(scenario, kind, tmp_path)) == [False] * 5 + [True] * 3
+    assert run(scenario, kind, tmp_path) == [True, False, True, False, True, True] * 2
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="RELAYFLOW_TEST_REDIS_URL unset")
+def test_a_request_cancelled_while_it_waited_should_not_count(tmp_path: Path) -> None:
+    async def scenario(gate: AuthGate, _epoch: AuthEpoch) -> tuple[int, int]:
+        assert isinstance(gate, RedisAuthGate)
+        tasks = [asyncio.ensure_future(gate.admit((), ((PER_KEY, "k1"),))) for _ in range(4)]
+        await asyncio.sleep(0)  # the first is on its way alone, the others wait for the next
+        for task in tasks[2:]:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return await admitted(gate, 3), gate._busy
+
+    assert run(scenario, "redis", tmp_path) == (1, 0)
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="RELAYFLOW_TEST_REDIS_URL unset")
@@ -185,7 +207,60 @@ def test_a_script_flushed_from_redis_should_be_loaded_again_without_double_count
         assert isinstance(gate, RedisAuthGate)
         await gate.admit((), ((PER_KEY, "k1"),))
         await gate._redis.script_flush()  # as after a restart of Redis
-        await asyncio.gather(gate.admit((), ((PER_KEY, "k1"),)), gate.admit((), ()))
+        # One goes alone, the others share a pipeline: both meet the missing script.
+        await asyncio.gather(
+            gate.admit((), ((PER_KEY, "k1"),)), *(gate.admit((), ()) for _ in range(3))
+        )
         return await admitted(gate, 3)
 
     assert run(scenario, "redis", tmp_path) == 1
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="RELAYFLOW_TEST_REDIS_URL unset")
+def test_only_the_calls_refused_for_a_missing_script_should_be_sent_again(tmp_path: Path) -> None:
+    """In a pipeline whose script went missing halfway, the calls that ran have counted."""
+
+    sent: list[int] = []
+
+    class HalfLoaded(RedisAuthGate):
+        async def _pipeline(self, calls: list[Any]) -> list[Any]:
+            sent.append(len(calls))
+            if len(sent) > 1:
+                return await super()._pipeline(calls)
+            # The script vanished after the first call: Redis ran that one and refused the rest.
+            ran = await super()._pipeline(calls[:1])
+            return [*ran, *[NoScriptError("NOSCRIPT") for _ in calls[1:]]]
+
+    async def scenario() -> tuple[list[int], list[str]]:
+        assert REDIS_URL
+        redis = Redis.from_url(REDIS_URL)
+        prefix = f"relayflow-test-{uuid.uuid4().hex}"
+        try:
+            gate = HalfLoaded(redis, f"{prefix}:epoch", prefix)
+            await redis.script_load(_SCRIPT)
+            calls = [(2, [f"{prefix}:epoch", f"{prefix}:k{n}", "h", 10, 60]) for n in range(3)]
+            await gate._evaluate(calls)
+            counts = [await redis.get(key) or b"" async for key in redis.scan_iter(f"{prefix}:k*")]
+            return sent, sorted(count.decode() for count in counts)
+        finally:
+            async for key in redis.scan_iter(f"{prefix}:*"):
+                await redis.delete(key)
+            await redis.aclose()
+
+    sent, counts = asyncio.run(scenario())
+    assert sent == [3, 2] and counts == ["1", "1", "1"]
+
+
+def test_an_unreachable_redis_should_fail_closed_for_requests_that_wait_too() -> None:
+    async def scenario() -> tuple[list[bool], int]:
+        redis = Redis.from_url("redis://127.0.0.1:1/0")
+        gate = RedisAuthGate(redis, "nowhere:auth-epoch")
+        try:
+            outcomes = await asyncio.gather(
+                *(gate.admit((), ((PER_KEY, "k"),)) for _ in range(4)), return_exceptions=True
+            )
+        finally:
+            await redis.aclose()
+        return [isinstance(o, ServiceUnavailable) for o in outcomes], gate._busy
+
+    assert asyncio.run(scenario()) == ([True] * 4, 0)

@@ -92,14 +92,22 @@ return {redis.call('GET', KEYS[1]) or '0', 0, '0'}
 """
 
 
+# At most this many pipelines are under way at once; later requests wait for one to return,
+# so a stalled Redis cannot take every pooled connection. A pipeline carries at most
+# `MAX_BATCH` calls.
+MAX_PIPELINES = 4
+MAX_BATCH = 500
+
+
 class RedisAuthGate:
     """Budgets and epoch shared by every instance, in one round trip to Redis.
 
-    While a round trip is under way, further requests do not each make their own: those
-    that reach the gate in the same turn of the event loop go out together in one pipeline,
-    each script still atomic on its own. Under load that saves most of the client's per-call
-    cost (a pooled connection, a write and a read per request). A request that finds the
-    gate idle goes straight to Redis.
+    A request that finds the gate idle goes straight to Redis. While round trips are under
+    way, further requests do not each make their own: those that arrive by the next turn of
+    the event loop go out together in one pipeline, each script still atomic on its own.
+    Under load that saves most of the client's per-call cost (a pooled connection, a write
+    and a read per request). The client must not retry commands: a retried script could
+    count a request twice (`Instance.build` switches retries off).
     """
 
     def __init__(self, redis: Redis, epoch_key: str, prefix: str = "relayflow") -> None:
@@ -107,8 +115,10 @@ class RedisAuthGate:
         self._sha = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's script id)
         self._epoch_key = epoch_key
         self._prefix = f"{prefix}:gate"
-        self._batch: list[tuple[_Call, asyncio.Future[Any]]] = []
-        self._busy = 0  # round trips under way
+        self._waiting: list[tuple[_Call, asyncio.Future[Any]]] = []
+        self._busy = 0  # round trips under way, alone or in a pipeline
+        self._pipelines = 0
+        self._scheduled = False
 
     async def admit(self, checks: Sequence[Budget], hits: Sequence[Budget]) -> int:
         """Run the script; fail closed (503) when Redis cannot answer."""
@@ -144,34 +154,42 @@ class RedisAuthGate:
         return answer
 
     def _join(self, call: _Call) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
-        if not self._batch:
-            loop.call_soon(self._send)
-        self._batch.append((call, answer))
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((call, answer))
+        self._schedule()
         return answer
 
+    def _schedule(self) -> None:
+        if self._waiting and not self._scheduled and self._pipelines < MAX_PIPELINES:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._send)
+
     def _send(self) -> None:
-        batch, self._batch = self._batch, []
-        task = asyncio.ensure_future(self._run(batch))
-        _in_flight.add(task)
-        task.add_done_callback(_in_flight.discard)
+        self._scheduled = False
+        # A request cancelled while it waited is not sent: it must not count.
+        batch = [entry for entry in self._waiting[:MAX_BATCH] if not entry[1].done()]
+        del self._waiting[:MAX_BATCH]
+        if batch:
+            self._busy += 1
+            self._pipelines += 1
+            task = asyncio.ensure_future(self._run(batch))
+            _in_flight.add(task)
+            task.add_done_callback(_in_flight.discard)
+        self._schedule()
 
     async def _run(self, batch: list[tuple[_Call, asyncio.Future[Any]]]) -> None:
-        self._busy += 1
         try:
             answers = await self._evaluate([call for call, _ in batch])
         except Exception as exc:  # every waiter answers 503
             answers = [exc] * len(batch)
+        except BaseException:  # cancelled (at shutdown): nobody may wait forever
+            _settle(batch, [ConnectionError("the round trip to Redis was cancelled")] * len(batch))
+            raise
         finally:
             self._busy -= 1
-        for (_, answer), result in zip(batch, answers, strict=True):
-            if answer.done():  # its request was cancelled meanwhile
-                continue
-            if isinstance(result, BaseException):
-                answer.set_exception(result)
-            else:
-                answer.set_result(result)
+            self._pipelines -= 1
+            self._schedule()
+        _settle(batch, answers)
 
     async def _evaluate(self, calls: list[_Call]) -> list[Any]:
         """One pipeline of `EVALSHA`s. Should Redis not know the script (a restart, a flush),
@@ -199,5 +217,16 @@ class RedisAuthGate:
         return answers
 
 
-# Batches whose requests have all gone (cancelled) still finish; this keeps them referenced.
+def _settle(batch: list[tuple[_Call, asyncio.Future[Any]]], answers: list[Any]) -> None:
+    """Hand each waiter its answer (an exception answers 503), skipping those cancelled."""
+    for (_, answer), result in zip(batch, answers, strict=True):
+        if answer.done():
+            continue
+        if isinstance(result, BaseException):
+            answer.set_exception(result)
+        else:
+            answer.set_result(result)
+
+
+# Pipelines whose requests have all gone (cancelled) still finish; this keeps them referenced.
 _in_flight: set[asyncio.Task[None]] = set()
