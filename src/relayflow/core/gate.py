@@ -103,10 +103,11 @@ class RedisAuthGate:
     """Budgets and epoch shared by every instance, in one round trip to Redis.
 
     A request that finds the gate idle goes straight to Redis. While round trips are under
-    way, further requests do not each make their own: those that arrive by the next turn of
-    the event loop go out together in one pipeline, each script still atomic on its own.
-    Under load that saves most of the client's per-call cost (a pooled connection, a write
-    and a read per request). The client must not retry commands: a retried script could
+    way, further requests do not each make their own: they wait for the next pipeline,
+    which carries every request that arrived since the previous one (at most
+    `MAX_PIPELINES` are under way), each script still atomic on its own. Under load that
+    saves most of the client's per-call cost (a pooled connection, a write and a read per
+    request). The client must not retry commands: a retried script could
     count a request twice (`Instance.build` switches retries off).
     """
 
