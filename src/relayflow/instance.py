@@ -18,11 +18,20 @@ from relayflow.core.gate import AuthGate, LocalAuthGate, RedisAuthGate
 from relayflow.core.ratelimit import LocalRateLimiter, Policy, RateLimiter, shared_limiter
 from relayflow.credentials.oauth2 import OAuth2Tokens
 from relayflow.db.session import Database
+from relayflow.engine.nodes.base import Evaluator
+from relayflow.executions.executor import LocalExecutor
 from relayflow.license.service import LicenseService
 from relayflow.users.passwords import Passwords
 from relayflow.workflows.activation import ActivationHook, ActiveWorkflows
 
 log = logging.getLogger(__name__)
+
+
+def _v8_evaluator() -> Evaluator:
+    """The expression evaluator: a V8 isolate, started on first use."""
+    from relayflow.engine.expressions import V8Evaluator
+
+    return V8Evaluator()
 
 
 @dataclass
@@ -49,6 +58,7 @@ class Instance:
     activation: ActivationHook
     cipher: Cipher
     oauth2: OAuth2Tokens
+    executor: LocalExecutor
 
     @classmethod
     def build(cls, settings: Settings) -> Instance:
@@ -82,6 +92,7 @@ class Instance:
         secret = settings.resolve_encryption_key()
         cipher = Cipher(secret)
         pepper = derive_pepper(secret)
+        oauth2 = OAuth2Tokens(cipher)
         return cls(
             settings=settings,
             database=database,
@@ -99,7 +110,8 @@ class Instance:
             ),
             activation=ActiveWorkflows(),
             cipher=cipher,
-            oauth2=OAuth2Tokens(cipher),
+            oauth2=oauth2,
+            executor=LocalExecutor(database, cipher, oauth2, _v8_evaluator),
         )
 
     async def prepare(self) -> None:
@@ -117,6 +129,7 @@ class Instance:
 
     async def close(self) -> None:
         """Finish background writes and release connections."""
+        await self.executor.close()
         await self.keys.drain()
         await self.database.dispose()
         self.epoch.close()

@@ -43,7 +43,16 @@ def call(api: Api, method: str, path: str, key: str) -> Any:
 
 def test_matrix_should_cover_every_resource(api: Api) -> None:
     scopes = {scope for _, _, required, _ in operations(api) for scope in required}
-    for resource in ("workflow", "tag", "user", "apiKey", "workflowTags", "project", "variable"):
+    for resource in (
+        "workflow",
+        "execution",
+        "tag",
+        "user",
+        "apiKey",
+        "workflowTags",
+        "project",
+        "variable",
+    ):
         assert any(scope.startswith(resource + ":") for scope in scopes), resource
 
 

@@ -17,6 +17,7 @@ from relayflow.api_keys.router import router as api_keys_router
 from relayflow.audit.router import router as audit_router
 from relayflow.auth.dependencies import SECURITY_SCHEMES
 from relayflow.credentials.router import router as credentials_router
+from relayflow.executions.router import router as executions_router
 from relayflow.http.errors import install_error_handlers, public_shape
 from relayflow.instance import Instance
 from relayflow.projects.router import router as projects_router
@@ -37,6 +38,7 @@ user's role.
 
 ROUTERS = (
     workflows_router,
+    executions_router,
     credentials_router,
     tags_router,
     projects_router,

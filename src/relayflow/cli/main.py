@@ -10,6 +10,7 @@ import typer
 
 from relayflow.cli import api_keys, credentials, license, users
 from relayflow.cli.context import settings_or_exit
+from relayflow.cli.execute import execute
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -27,6 +28,7 @@ app.add_typer(license.app, name="license")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(credentials.export_app, name="export")
 app.add_typer(credentials.import_app, name="import")
+app.command()(execute)
 
 
 async def _upgrade(url: str) -> None:

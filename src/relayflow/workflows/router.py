@@ -14,6 +14,7 @@ from relayflow.workflows.schemas import (
     TagOut,
     TagRef,
     Transfer,
+    WorkflowExecution,
     WorkflowIn,
     WorkflowList,
     WorkflowOut,
@@ -142,6 +143,23 @@ async def deactivate_workflow(
     """Deactivate a workflow."""
     service = _service(session, instance)
     return await service.render(await service.deactivate(principal, id))
+
+
+@router.post(
+    "/{id}/execute",
+    response_model=WorkflowExecution,
+    **requires("workflow:execute", errors=NOT_FOUND),
+)
+async def execute_workflow(
+    id: str,
+    principal: ApiPrincipal,
+    session: SessionDep,
+    instance: InstanceDep,
+) -> dict[str, Any]:
+    """Run a workflow from its Manual Trigger now; follow it with `GET /executions/{id}`."""
+    workflow = await _service(session, instance).find(principal, id, "workflow:execute")
+    execution_id = await instance.executor.start(workflow.id, "manual")
+    return {"executionId": str(execution_id), "waitingForWebhook": False}
 
 
 @router.put(

@@ -160,3 +160,10 @@ class WorkflowList(BaseModel):
 
     data: list[WorkflowOut]
     nextCursor: str | None
+
+
+class WorkflowExecution(BaseModel):
+    """The answer to `POST /workflows/{id}/execute`."""
+
+    executionId: str
+    waitingForWebhook: bool

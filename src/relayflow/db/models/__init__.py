@@ -3,6 +3,7 @@
 from relayflow.db.models.api_key import ApiKey, ApiKeySecret
 from relayflow.db.models.audit_event import AuditEvent
 from relayflow.db.models.credential import Credential, SharedCredential
+from relayflow.db.models.execution import Execution, ExecutionData, ExecutionMetadata
 from relayflow.db.models.instance_setting import InstanceSetting
 from relayflow.db.models.project import Project, ProjectRelation
 from relayflow.db.models.user import User
@@ -15,6 +16,9 @@ __all__ = [
     "ApiKeySecret",
     "AuditEvent",
     "Credential",
+    "Execution",
+    "ExecutionData",
+    "ExecutionMetadata",
     "InstanceSetting",
     "Project",
     "ProjectRelation",

@@ -1,0 +1,146 @@
+"""`CodeSandbox`: user JavaScript (Code, Function, Function Item nodes) in worker processes.
+
+Every run gets a fresh V8 context in a worker process of its own (taken from a pool, so the
+process start is paid once), so nothing one run leaves behind (globals, patched built-ins)
+is seen by another run, and runs do not wait on each other or on expressions. The contexts
+have no `require`, `process`, file system or network: only the n8n variables (`$input`,
+`$('Node')`, `$json`, …), Luxon and a `console` whose lines are logged at DEBUG level.
+
+A run that passes its time limit, before or after an `await`, gets its worker process
+killed: nothing keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from relayflow.engine.expressions.runtime import JsRuntime, JsWorker, ScriptFailed
+from relayflow.engine.expressions.scope_data import scope_data
+from relayflow.engine.scope import ExpressionScope
+
+SCRIPTS = ("vendor/luxon.min.js", "prelude.js", "code.js")
+KINDS = ("all", "each", "function", "functionItem")
+MAX_IDLE_WORKERS = 4
+"""Worker processes kept for the next runs; more are started while runs overlap."""
+_POLL_SECONDS = (0.001, 0.005, 0.02, 0.05)
+_log = logging.getLogger(__name__)
+
+
+class CodeFailed(Exception):
+    """The code threw, could not compile, or hit a limit; `message` is safe to show."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_index: int | None = None,
+        line: int | None = None,
+        timed_out: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.item_index = item_index
+        self.line = line
+        self.timed_out = timed_out
+
+
+@dataclass
+class CodeResult:
+    """What the code returned (JSON), and what it printed."""
+
+    value: Any
+    logs: list[str] = field(default_factory=list)
+
+
+class CodeSandbox:
+    """Runs node code in a V8 context of its own."""
+
+    def __init__(self, *, memory_limit: int = 256 * 1024 * 1024) -> None:
+        self.memory_limit = memory_limit
+        self._idle: list[JsWorker] = []
+
+    def _take_worker(self) -> JsWorker:
+        return self._idle.pop() if self._idle else JsWorker()
+
+    def _give_back(self, worker: JsWorker) -> None:
+        if len(self._idle) < MAX_IDLE_WORKERS:
+            self._idle.append(worker)
+        else:
+            worker.close()
+
+    def close(self) -> None:
+        """Stop the idle worker processes."""
+        while self._idle:
+            self._idle.pop().close()
+
+    async def run(
+        self, code: str, kind: str, scope: ExpressionScope, *, time_limit: float
+    ) -> CodeResult:
+        """Run `code` as `kind` (`all`, `each`, `function`, `functionItem`) over `scope`'s items.
+
+        `all` and `function` call the code once and return its value; `each` and
+        `functionItem` call it per input item and return the list of values.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown code kind {kind!r}")
+        request = {"code": code, "kind": kind, "scope": scope_data(scope, with_run_data=True)}
+        deadline = time.monotonic() + time_limit
+        worker = self._take_worker()
+        runtime = JsRuntime(SCRIPTS, memory_limit=self.memory_limit, worker=worker)
+        try:
+            run_id = await runtime.call_json_async("__rfCode.start", request, time_limit)
+            answer = await self._take(runtime, int(run_id), deadline, time_limit)
+        except ScriptFailed as failure:
+            # Whatever the code left running goes with its process.
+            await asyncio.to_thread(worker.close)
+            if failure.kind == "timeout":
+                raise CodeFailed(
+                    f"Code execution timed out after {time_limit:g} seconds", timed_out=True
+                ) from None
+            if failure.kind == "memory":
+                raise CodeFailed("Code ran out of memory") from None
+            raise CodeFailed(failure.message) from None
+        finally:
+            await asyncio.to_thread(runtime.close)
+            self._give_back(worker)
+        logs = [str(line) for line in answer.get("logs") or []]
+        for line in logs:
+            _log.debug("code node console: %s", line)
+        if "error" in answer:
+            error = answer["error"]
+            raise CodeFailed(
+                str(error.get("message") or "Code failed"),
+                item_index=error.get("item"),
+                line=error.get("line"),
+            )
+        return CodeResult(value=answer.get("value"), logs=logs)
+
+    async def _take(
+        self, runtime: JsRuntime, run_id: int, deadline: float, time_limit: float
+    ) -> dict[str, Any]:
+        """Poll until run `run_id` settles (its promise jobs finish) or time runs out."""
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ScriptFailed(f"timed out after {time_limit:g} seconds", kind="timeout")
+            answer = await runtime.eval_async(f"__rfCode.take({run_id})", remaining)
+            if answer != "pending":
+                if not isinstance(answer, str):
+                    raise ScriptFailed("the code runner answered something other than JSON")
+                result: dict[str, Any] = json.loads(answer)
+                return result
+            await asyncio.sleep(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)])
+            attempt += 1
+
+
+@cache
+def shared_sandbox() -> CodeSandbox:
+    """The process's code sandbox (its V8 context is made on first use)."""
+    return CodeSandbox()

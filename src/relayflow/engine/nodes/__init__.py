@@ -1,0 +1,1 @@
+"""Node types: each a module that declares itself to the registry."""

@@ -1,0 +1,188 @@
+"""What a node type is, and what it is given when it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from relayflow.engine.items import Item, Items, Outputs
+from relayflow.engine.scope import ExpressionScope, RunData
+
+if TYPE_CHECKING:
+    import httpx
+
+MISSING: Any = object()
+
+
+class Evaluator(Protocol):
+    """Evaluates n8n expressions (`"={{ $json.x }}"`) inside parameter values."""
+
+    def resolve(self, value: Any, scope: ExpressionScope, item_index: int) -> Any:
+        """`value` with every expression in it evaluated for input item `item_index`.
+
+        Strings starting with `=` are expressions; dictionaries and lists are walked; anything
+        else comes back unchanged. Raises `ExpressionError` with n8n's message on failure.
+        """
+        ...
+
+    def resolve_each(self, value: Any, scope: ExpressionScope, count: int) -> list[Any]:
+        """`resolve(value, scope, i)` for every `i < count`, in as few engine calls as possible."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine behind the evaluator."""
+        ...
+
+
+class CredentialSource(Protocol):
+    """Decrypted credential data for the nodes of one workflow run."""
+
+    async def get(self, node: dict[str, Any], type_name: str) -> dict[str, Any]:
+        """The data of the credential of `type_name` that `node` refers to.
+
+        Raises `NodeError` when the node names none, and `CredentialNotFound` when the one it
+        names does not exist or may not be used by the workflow.
+        """
+        ...
+
+
+@dataclass
+class RunState:
+    """What every node of one execution shares."""
+
+    workflow: dict[str, Any]
+    """The workflow as it runs: `id`, `name`, `active`, `nodes`, `connections`, `settings`."""
+    execution_id: str | None
+    mode: str
+    evaluator: Evaluator
+    credentials: CredentialSource
+    http: httpx.AsyncClient | None = None
+    run_data: RunData = field(default_factory=dict)
+    custom_data: dict[str, str] = field(default_factory=dict)
+    """`customData` of the execution (Execution Data node, `$execution.customData`)."""
+    variables: dict[str, str] = field(default_factory=dict)
+    timezone: str = "America/New_York"
+    code_timeout: float = 60.0
+    """Seconds a Code node may run."""
+
+
+@dataclass
+class NodeCall:
+    """One run of one node: its definition, its input and helpers to read its parameters."""
+
+    state: RunState
+    node: dict[str, Any]
+    inputs: list[Items]
+    """Items per main input; `inputs[0]` for single-input nodes."""
+    run_index: int = 0
+    source: list[dict[str, Any] | None] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.node["name"])
+
+    @property
+    def type_version(self) -> float:
+        return float(self.node.get("typeVersion", 1))
+
+    @property
+    def continue_on_fail(self) -> bool:
+        """Whether the node is set to go on after a failure (`onError` / `continueOnFail`)."""
+        return self.node.get("continueOnFail") is True or self.node.get("onError") in (
+            "continueRegularOutput",
+            "continueErrorOutput",
+        )
+
+    def failed_item(self, index: int, error: Exception) -> Item:
+        """What a node set to continue outputs for input item `index` when it failed on it.
+
+        The item-level `error` marks it for the error output (`continueErrorOutput`); the
+        runner takes the mark off before the item is stored or handed on.
+        """
+        message = getattr(error, "message", None) or str(error)
+        return {"json": {"error": message}, "pairedItem": {"item": index}, "error": message}
+
+    def items(self, input_index: int = 0) -> Items:
+        """The items on main input `input_index` (empty if nothing arrived there)."""
+        return self.inputs[input_index] if input_index < len(self.inputs) else []
+
+    def scope(self) -> ExpressionScope:
+        """What expressions in this node's parameters can see."""
+        workflow = self.state.workflow
+        return ExpressionScope(
+            node_name=self.name,
+            node_parameters=self.node.get("parameters") or {},
+            input_items=self.items(0),
+            run_index=self.run_index,
+            run_data=self.state.run_data,
+            source=self.source,
+            workflow={
+                "id": workflow.get("id"),
+                "name": workflow.get("name"),
+                "active": bool(workflow.get("active")),
+            },
+            execution={
+                "id": self.state.execution_id,
+                "mode": "test" if self.state.mode == "manual" else "production",
+                "customData": dict(self.state.custom_data),
+            },
+            nodes=list(workflow.get("nodes") or []),
+            variables=self.state.variables,
+            timezone=self.state.timezone,
+        )
+
+    def raw(self, path: str, default: Any = MISSING) -> Any:
+        """The parameter at dotted `path` as stored, expressions unevaluated."""
+        value: Any = self.node.get("parameters") or {}
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                if default is MISSING:
+                    from relayflow.engine.errors import NodeError
+
+                    raise NodeError(f'Could not get parameter "{path}"')
+                return default
+            value = value[part]
+        return value
+
+    def param(self, path: str, item_index: int = 0, default: Any = MISSING) -> Any:
+        """The parameter at dotted `path`, its expressions evaluated for item `item_index`."""
+        value = self.raw(path, default)
+        return self.state.evaluator.resolve(value, self.scope(), item_index)
+
+    def param_each(self, path: str, default: Any = MISSING, count: int | None = None) -> list[Any]:
+        """The parameter at `path` for every input item (or `count` of them), in one batch."""
+        value = self.raw(path, default)
+        total = len(self.items(0)) if count is None else count
+        return self.state.evaluator.resolve_each(value, self.scope(), total)
+
+    async def credentials(self, type_name: str) -> dict[str, Any]:
+        """The decrypted data of this node's credential of `type_name`."""
+        return await self.state.credentials.get(self.node, type_name)
+
+
+Execute = Callable[[NodeCall], Awaitable[Outputs | None]]
+
+
+class NodeType:
+    """A node type: its n8n name, how many inputs and outputs it has, and how it runs.
+
+    Subclasses set the class attributes and implement `execute`, returning one list of items
+    per output (or None for "nothing on any output").
+    """
+
+    type_name: ClassVar[str]
+    display_name: ClassVar[str]
+    trigger: ClassVar[bool] = False
+    """Starts a workflow (manual trigger, webhook, schedule): runs with no input."""
+
+    def inputs(self, node: dict[str, Any]) -> int:
+        """How many main inputs a node of this type has."""
+        return 0 if self.trigger else 1
+
+    def outputs(self, node: dict[str, Any]) -> int:
+        """How many main outputs a node of this type has (before an error output)."""
+        return 1
+
+    async def execute(self, call: NodeCall) -> Outputs | None:
+        raise NotImplementedError

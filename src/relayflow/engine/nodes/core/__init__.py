@@ -1,0 +1,1 @@
+"""The built-in node types; every module here is loaded into the registry."""

@@ -1,0 +1,250 @@
+"""The runner: n8n's execution orders, what a node hands on, and how failures end a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from relayflow.engine.errors import WorkflowError
+from relayflow.engine.runner import RunResult
+from tests.support.engine import MANUAL, chain, node, output, run
+
+
+def order(result: RunResult) -> list[str]:
+    runs = result.data["resultData"]["runData"]
+    ran = [(task["executionIndex"], name) for name, tasks in runs.items() for task in tasks]
+    return [name for _, name in sorted(ran)]
+
+
+def branching(order_setting: str) -> RunResult:
+    nodes = [
+        MANUAL,
+        node("Top", "noOp", position=[200, 0]),
+        node("Top child", "noOp", position=[400, 0]),
+        node("Bottom", "noOp", position=[200, 200]),
+    ]
+    connections = {
+        # Bottom is connected first: v1 still runs the higher one first.
+        "Manual": {
+            "main": [
+                [
+                    {"node": "Bottom", "type": "main", "index": 0},
+                    {"node": "Top", "type": "main", "index": 0},
+                ]
+            ]
+        },
+        **chain("Top", "Top child"),
+    }
+    return run(nodes, connections, settings={"executionOrder": order_setting})
+
+
+def test_v1_should_run_branches_depth_first_from_the_top() -> None:
+    assert order(branching("v1")) == ["Manual", "Top", "Top child", "Bottom"]
+
+
+def test_v0_should_run_breadth_first_in_connection_order() -> None:
+    assert order(branching("v0")) == ["Manual", "Bottom", "Top", "Top child"]
+
+
+def test_workflows_without_the_setting_should_run_in_the_v0_order() -> None:
+    nodes = [MANUAL, node("A", "noOp"), node("B", "noOp")]
+    connections = {
+        "Manual": {"main": [[{"node": "A", "type": "main", "index": 0}]]},
+        "A": {"main": [[{"node": "B", "type": "main", "index": 0}]]},
+    }
+    result = run(nodes, connections, settings={})
+    assert result.status == "success"
+    assert order(result) == ["Manual", "A", "B"]
+
+
+def test_run_data_should_have_n8ns_shape() -> None:
+    result = run([MANUAL, node("A", "noOp")], chain("Manual", "A"))
+    task = result.data["resultData"]["runData"]["A"][0]
+    assert task["executionStatus"] == "success"
+    assert task["source"] == [
+        {"previousNode": "Manual", "previousNodeOutput": 0, "previousNodeRun": 0}
+    ]
+    assert isinstance(task["startTime"], int) and isinstance(task["executionTime"], int)
+    assert task["data"] == {"main": [[{"json": {}}]]}
+    assert result.data["resultData"]["lastNodeExecuted"] == "A"
+    assert result.data["executionData"]["nodeExecutionStack"] == []
+
+
+def test_a_node_should_not_run_when_its_input_is_empty() -> None:
+    nodes = [
+        MANUAL,
+        node(
+            "If",
+            "if",
+            typeVersion=2,
+            parameters={
+                "conditions": {
+                    "conditions": [
+                        {
+                            "leftValue": 1,
+                            "rightValue": 2,
+                            "operator": {"type": "number", "operation": "gt"},
+                        }
+                    ],
+                    "combinator": "and",
+                }
+            },
+        ),
+        node("Yes", "noOp"),
+        node("No", "noOp"),
+    ]
+    connections = {
+        **chain("Manual", "If"),
+        "If": {
+            "main": [
+                [{"node": "Yes", "type": "main", "index": 0}],
+                [{"node": "No", "type": "main", "index": 0}],
+            ]
+        },
+    }
+    result = run(nodes, connections)
+    assert "Yes" not in result.data["resultData"]["runData"]
+    assert output(result, "No") == [{}]
+
+
+def test_always_output_data_should_hand_on_one_empty_item() -> None:
+    nodes = [
+        MANUAL,
+        node(
+            "Nothing",
+            "code",
+            typeVersion=2,
+            parameters={"jsCode": "return [];"},
+            alwaysOutputData=True,
+        ),
+        node("After", "noOp"),
+    ]
+    result = run(nodes, chain("Manual", "Nothing", "After"))
+    assert output(result, "After") == [{}]
+
+
+def test_a_disabled_node_should_hand_its_input_on() -> None:
+    nodes = [
+        MANUAL,
+        node("Off", "stopAndError", parameters={"errorMessage": "never"}, disabled=True),
+        node("After", "noOp"),
+    ]
+    result = run(nodes, chain("Manual", "Off", "After"), items=[{"json": {"kept": True}}])
+    assert result.status == "success"
+    assert output(result, "After") == [{"kept": True}]
+
+
+def test_execute_once_should_take_only_the_first_item() -> None:
+    items = [{"json": {"n": n}} for n in range(3)]
+    result = run(
+        [MANUAL, node("Once", "noOp", executeOnce=True)], chain("Manual", "Once"), items=items
+    )
+    assert output(result, "Once") == [{"n": 0}]
+
+
+def test_a_failing_node_should_end_the_run_with_its_error() -> None:
+    nodes = [
+        MANUAL,
+        node("Fail", "stopAndError", parameters={"errorMessage": "Stopped on purpose"}),
+        node("Never", "noOp"),
+    ]
+    result = run(nodes, chain("Manual", "Fail", "Never"))
+    assert result.status == "error"
+    error = result.data["resultData"]["error"]
+    assert error["message"] == "Stopped on purpose"
+    assert error["node"]["name"] == "Fail"
+    assert result.data["resultData"]["lastNodeExecuted"] == "Fail"
+    task = result.data["resultData"]["runData"]["Fail"][0]
+    assert task["executionStatus"] == "error" and task["error"]["message"] == "Stopped on purpose"
+    assert "Never" not in result.data["resultData"]["runData"]
+    # The failed node stays on the stack, so that a retry can start from it.
+    [waiting] = result.data["executionData"]["nodeExecutionStack"]
+    assert waiting["node"]["name"] == "Fail"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"onError": "continueRegularOutput"}, {"continueOnFail": True}],
+)
+def test_continue_regular_output_should_pass_the_input_on(settings: dict[str, Any]) -> None:
+    nodes = [
+        MANUAL,
+        node("Fail", "stopAndError", parameters={"errorMessage": "boom"}, **settings),
+        node("After", "noOp"),
+    ]
+    result = run(nodes, chain("Manual", "Fail", "After"), items=[{"json": {"a": 1}}])
+    assert result.status == "success"
+    assert output(result, "After") == [{"a": 1}]
+    assert result.data["resultData"]["runData"]["Fail"][0]["error"]["message"] == "boom"
+
+
+def test_continue_error_output_should_route_items_to_the_error_output() -> None:
+    nodes = [
+        MANUAL,
+        node(
+            "Fail",
+            "httpRequest",
+            typeVersion=4.2,
+            parameters={"url": "ftp://nowhere"},
+            onError="continueErrorOutput",
+        ),
+        node("Handled", "noOp"),
+    ]
+    connections = {
+        **chain("Manual", "Fail"),
+        "Fail": {"main": [[], [{"node": "Handled", "type": "main", "index": 0}]]},
+    }
+    result = run(nodes, connections, items=[{"json": {"a": 1}}])
+    assert result.status == "success"
+    [handled] = output(result, "Handled")
+    assert "URL must start with" in handled["error"]
+    # Nothing failed on the regular output, and the routing mark is not stored.
+    task = result.data["resultData"]["runData"]["Fail"][0]
+    assert task["data"]["main"][0] == []
+    assert task["data"]["main"][1] == [{"json": handled, "pairedItem": {"item": 0}}]
+
+
+def test_an_unknown_node_type_should_refuse_the_run_before_anything_runs() -> None:
+    nodes = [MANUAL, node("Mystery", "n8n-nodes-base.doesNotExist")]
+    with pytest.raises(WorkflowError, match=r"Unrecognized node type: n8n-nodes-base\.doesNot"):
+        run(nodes, chain("Manual", "Mystery"))
+
+
+def test_sticky_notes_and_disabled_unknown_nodes_should_not_stop_a_run() -> None:
+    nodes = [
+        MANUAL,
+        node("Note", "stickyNote"),
+        node("Old", "n8n-nodes-base.doesNotExist", disabled=True),
+    ]
+    assert run(nodes, {}).status == "success"
+
+
+def test_a_workflow_without_a_manual_trigger_should_say_so() -> None:
+    with pytest.raises(WorkflowError, match="no Manual Trigger"):
+        run([node("A", "noOp")], {})
+
+
+def test_pinned_data_should_stand_in_for_a_nodes_output_in_manual_runs() -> None:
+    nodes = [
+        MANUAL,
+        node("Fail", "stopAndError", parameters={"errorMessage": "x"}),
+        node("After", "noOp"),
+    ]
+    pinned = {"Fail": [{"json": {"pinned": 1}}]}
+    result = run(nodes, chain("Manual", "Fail", "After"), pin_data=pinned)
+    assert result.status == "success"
+    assert output(result, "After") == [{"pinned": 1}]
+
+
+def test_execution_data_should_save_custom_data() -> None:
+    nodes = [
+        MANUAL,
+        node(
+            "Save",
+            "executionData",
+            parameters={"dataToSave": {"values": [{"key": "order", "value": "={{ $json.id }}"}]}},
+        ),
+    ]
+    result = run(nodes, chain("Manual", "Save"), items=[{"json": {"id": 42}}])
+    assert result.custom_data == {"order": "42"}
