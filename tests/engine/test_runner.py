@@ -248,3 +248,34 @@ def test_execution_data_should_save_custom_data() -> None:
     ]
     result = run(nodes, chain("Manual", "Save"), items=[{"json": {"id": 42}}])
     assert result.custom_data == {"order": "42"}
+
+
+def test_a_parameter_read_item_by_item_should_cost_one_call_into_v8() -> None:
+    from tests.support.engine import evaluator
+
+    nodes = [
+        MANUAL,
+        node(
+            "Split",
+            "splitOut",
+            parameters={"fieldToSplitOut": "={{ $json.field }}"},
+        ),
+    ]
+    items = [{"json": {"field": "list", "list": [n, n + 1]}} for n in range(50)]
+    runtime = evaluator().runtime  # type: ignore[attr-defined]
+    before = runtime.calls
+    result = run(nodes, chain("Manual", "Split"), items=items)
+    assert result.status == "success"
+    assert len(output(result, "Split")) == 100
+    assert runtime.calls - before <= 2
+
+
+def test_an_expression_error_should_name_the_item_it_failed_on() -> None:
+    nodes = [
+        MANUAL,
+        node("Split", "splitOut", parameters={"fieldToSplitOut": "={{ $json.a.b }}"}),
+    ]
+    items = [{"json": {"a": {"b": "x"}, "x": [1]}}, {"json": {"x": [2]}}]
+    result = run(nodes, chain("Manual", "Split"), items=items)
+    assert result.status == "error"
+    assert result.data["resultData"]["error"]["itemIndex"] == 1

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from relayflow.engine.errors import ExpressionError, NodeError
 from relayflow.engine.items import Item, Items, Outputs
 from relayflow.engine.scope import ExpressionScope, RunData
 
@@ -77,6 +78,7 @@ class NodeCall:
     """Items per main input; `inputs[0]` for single-input nodes."""
     run_index: int = 0
     source: list[dict[str, Any] | None] = field(default_factory=list)
+    _batches: dict[str, list[Any] | None] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -138,16 +140,32 @@ class NodeCall:
         for part in path.split("."):
             if not isinstance(value, dict) or part not in value:
                 if default is MISSING:
-                    from relayflow.engine.errors import NodeError
-
                     raise NodeError(f'Could not get parameter "{path}"')
                 return default
             value = value[part]
         return value
 
     def param(self, path: str, item_index: int = 0, default: Any = MISSING) -> Any:
-        """The parameter at dotted `path`, its expressions evaluated for item `item_index`."""
+        """The parameter at dotted `path`, its expressions evaluated for item `item_index`.
+
+        The first time a node asks for a parameter with expressions, it is evaluated for every
+        input item in one call into V8, and later items are read from that batch (treat the
+        values as read-only). If the batch fails, items are evaluated one by one, so that an
+        error names the item it belongs to, as n8n's lazy evaluation does.
+        """
         value = self.raw(path, default)
+        if not _has_expression(value):
+            return value
+        count = len(self.items(0))
+        if count > 1 and 0 <= item_index < count:
+            if path not in self._batches:
+                try:
+                    self._batches[path] = self.param_each(path, default)
+                except ExpressionError:
+                    self._batches[path] = None
+            batch = self._batches[path]
+            if batch is not None:
+                return batch[item_index]
         return self.state.evaluator.resolve(value, self.scope(), item_index)
 
     def param_each(self, path: str, default: Any = MISSING, count: int | None = None) -> list[Any]:
@@ -159,6 +177,17 @@ class NodeCall:
     async def credentials(self, type_name: str) -> dict[str, Any]:
         """The decrypted data of this node's credential of `type_name`."""
         return await self.state.credentials.get(self.node, type_name)
+
+
+def _has_expression(value: Any) -> bool:
+    """Whether a parameter value holds an expression anywhere (a string starting with `=`)."""
+    if isinstance(value, str):
+        return value.startswith("=")
+    if isinstance(value, dict):
+        return any(_has_expression(entry) for entry in value.values())
+    if isinstance(value, list):
+        return any(_has_expression(entry) for entry in value)
+    return False
 
 
 Execute = Callable[[NodeCall], Awaitable[Outputs | None]]

@@ -77,15 +77,33 @@ class SetFields(NodeType):
                     self._v1(index, item, values_each[index], options_each[index], keep_only)
                 )
             return [out]
+        # Every parameter is evaluated for all items at once: one call into V8 each.
         mode = call.raw("mode", "manual")
+        if mode == "raw":
+            source_each = call.param_each("jsonOutput", "{}")
+        elif call.type_version >= 3.3:
+            source_each = call.param_each("assignments.assignments", [])
+        else:
+            source_each = call.param_each("fields.values", [])
+        include = self._include(call)
+        names_each: list[Any] = [None] * len(items)
+        if include in ("selected", "except"):
+            path = "includeFields" if include == "selected" else "excludeFields"
+            names_each = call.param_each(path, "")
         for index, item in enumerate(items):
             options = options_each[index] or {}
             if mode == "raw":
-                fields, dot_notation = self._raw(call, index, options), False
+                fields, dot_notation = self._raw(source_each[index], index), False
             else:
-                fields = self._fields(call, index, options)
+                fields = self._fields(call.type_version, source_each[index], index, options)
                 dot_notation = options.get("dotNotation", True) is not False
-            out.append(self._v3(call, index, item, fields, options, dot_notation))
+            result = self._kept(item.get("json", {}), include, names_each[index])
+            for name, value in fields:
+                _put(result, name, value, dot_notation)
+            kept: Item = {"json": result}
+            if options.get("includeBinary", True) and "binary" in item:
+                kept["binary"] = item["binary"]
+            out.append(_with_pairing(kept, index))
         return [out]
 
     def _v1(
@@ -113,25 +131,23 @@ class SetFields(NodeType):
                 _put(json_out, name, value, dot_notation)
         return _with_pairing({"json": json_out}, index)
 
-    def _fields(self, call: NodeCall, index: int, options: dict[str, Any]) -> list[Field]:
+    def _fields(
+        self, version: float, entries: Any, index: int, options: dict[str, Any]
+    ) -> list[Field]:
         lenient = bool(options.get("ignoreConversionErrors"))
         fields: list[Field] = []
-        if call.type_version >= 3.3:
-            assignments = call.param("assignments.assignments", index, []) or []
-            for entry in assignments:
-                name = str(entry.get("name", ""))
+        for entry in entries or []:
+            name = str(entry.get("name", ""))
+            if version >= 3.3:
                 kind = str(entry.get("type", "string"))
                 fields.append((name, _typed(name, entry.get("value"), kind, lenient, index)))
-        else:
-            for entry in call.param("fields.values", index, []) or []:
-                name = str(entry.get("name", ""))
+            else:
                 kind_key = str(entry.get("type", "stringValue"))
                 kind = _V3_VALUE_KEYS.get(kind_key, "string")
                 fields.append((name, _typed(name, entry.get(kind_key), kind, lenient, index)))
         return fields
 
-    def _raw(self, call: NodeCall, index: int, options: dict[str, Any]) -> list[Field]:
-        value = call.param("jsonOutput", index, "{}")
+    def _raw(self, value: Any, index: int) -> list[Field]:
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -144,41 +160,28 @@ class SetFields(NodeType):
         # Raw JSON sets top-level keys as they are: a dot in a key is part of the name.
         return list(value.items())
 
-    def _v3(
-        self,
-        call: NodeCall,
-        index: int,
-        item: Item,
-        fields: list[Field],
-        options: dict[str, Any],
-        dot_notation: bool = True,
-    ) -> Item:
-        source = item.get("json", {})
+    def _include(self, call: NodeCall) -> str:
+        """Which input fields an item keeps: `all`, `selected`, `except` or `none`."""
         if call.type_version >= 3.3:
-            include_others = bool(call.raw("includeOtherFields", False))
-            include = call.raw("include", "all") if include_others else "none"
-        else:
-            include = call.raw("include", "none")
+            if not call.raw("includeOtherFields", False):
+                return "none"
+            return str(call.raw("include", "all"))
+        return str(call.raw("include", "none"))
+
+    def _kept(self, source: dict[str, Any], include: str, names: Any) -> dict[str, Any]:
         if include == "all":
-            result = copy.deepcopy(source)
-        elif include == "selected":
-            result = {}
-            for name in _names(call.param("includeFields", index, "")):
+            return copy.deepcopy(source)
+        result: dict[str, Any] = {}
+        if include == "selected":
+            for name in _names(names):
                 found = get_path(source, name)
                 if found is not MISSING:
                     set_path(result, name, copy.deepcopy(found))
         elif include == "except":
             result = copy.deepcopy(source)
-            for name in _names(call.param("excludeFields", index, "")):
+            for name in _names(names):
                 unset_path(result, name)
-        else:
-            result = {}
-        for name, value in fields:
-            _put(result, name, value, dot_notation)
-        kept: Item = {"json": result}
-        if options.get("includeBinary", True) and "binary" in item:
-            kept["binary"] = item["binary"]
-        return _with_pairing(kept, index)
+        return result
 
 
 def _names(value: Any) -> list[str]:
