@@ -186,3 +186,9 @@ def test_retry_on_fail_should_give_up_after_max_tries(base: str) -> None:
     result = request({"url": f"{base}/flaky/5/stays-down"}, **retries)
     assert result.status == "error"
     assert result.data["resultData"]["error"]["httpCode"] == "503"
+
+
+def test_json_that_javascript_would_refuse_should_fail_the_node(base: str) -> None:
+    result = request({"url": f"{base}/nan"})
+    assert result.status == "error"
+    assert "not valid JSON" in result.data["resultData"]["error"]["message"]

@@ -279,3 +279,107 @@ def test_an_expression_error_should_name_the_item_it_failed_on() -> None:
     result = run(nodes, chain("Manual", "Split"), items=items)
     assert result.status == "error"
     assert result.data["resultData"]["error"]["itemIndex"] == 1
+
+
+def test_expressions_should_be_evaluated_off_the_event_loop() -> None:
+    import asyncio
+
+    import httpx
+
+    from relayflow.engine.nodes.base import RunState
+    from relayflow.engine.runner import WorkflowRun, start_node
+    from tests.support.engine import DictCredentials, evaluator
+
+    slow = "={{ (() => { const end = Date.now() + 300; while (Date.now() < end) {} return 1 })() }}"
+    workflow = {
+        "id": "wf",
+        "name": "Slow",
+        "nodes": [
+            MANUAL,
+            node(
+                "Slow",
+                "executionData",
+                parameters={"dataToSave": {"values": [{"key": "k", "value": slow}]}},
+            ),
+        ],
+        "connections": chain("Manual", "Slow"),
+        "settings": {"executionOrder": "v1"},
+    }
+
+    async def main() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        async with httpx.AsyncClient() as client:
+            state = RunState(
+                workflow=workflow,
+                execution_id="1",
+                mode="manual",
+                evaluator=evaluator(),
+                credentials=DictCredentials(),
+                http=client,
+            )
+            result = await WorkflowRun(state).run(start_node(workflow))
+        ticker.cancel()
+        assert result.status == "success"
+        return ticks
+
+    # 300 ms of JavaScript: the loop ticked all along (a blocked loop would tick once or twice).
+    assert asyncio.run(main()) >= 10
+
+
+def test_a_backtracking_regular_expression_should_fail_the_node_not_hang_it() -> None:
+    condition = {
+        "leftValue": "={{ 'a'.repeat(60) + 'b' }}",
+        "rightValue": "(a|aa)+$",
+        "operator": {"type": "string", "operation": "regex"},
+    }
+    nodes = [
+        MANUAL,
+        node(
+            "If",
+            "if",
+            typeVersion=2,
+            parameters={"conditions": {"conditions": [condition], "combinator": "and"}},
+        ),
+    ]
+    result = run(nodes, chain("Manual", "If"))
+    assert result.status == "error"
+    assert "took longer than 1 s" in result.data["resultData"]["error"]["message"]
+
+
+def test_a_loop_in_the_graph_should_stop_at_the_node_run_limit(monkeypatch: Any) -> None:
+    from relayflow.engine import runner
+
+    monkeypatch.setattr(runner, "MAX_NODE_RUNS", 500)
+    nodes = [MANUAL, node("A", "noOp"), node("B", "noOp")]
+    connections = {**chain("Manual", "A", "B"), **chain("B", "A")}
+    result = run(nodes, connections)
+    assert result.status == "error"
+    assert "500 node runs" in result.data["resultData"]["error"]["message"]
+
+
+def test_an_unexpected_failure_inside_a_node_should_be_that_nodes_error() -> None:
+    nodes = [
+        MANUAL,
+        node("Set", "set", typeVersion=3.4, parameters={"assignments": {"assignments": ["a"]}}),
+        node("After", "noOp"),
+    ]
+    result = run(nodes, chain("Manual", "Set", "After"))
+    assert result.status == "error"
+    error = result.data["resultData"]["error"]
+    assert error["message"] == "The node failed unexpectedly (AttributeError)"
+    assert "Manual" in result.data["resultData"]["runData"]
+
+
+def test_a_disabled_node_of_an_unknown_type_should_hand_its_input_on() -> None:
+    nodes = [MANUAL, node("Old", "n8n-nodes-base.slack", disabled=True), node("After", "noOp")]
+    result = run(nodes, chain("Manual", "Old", "After"), items=[{"json": {"kept": 1}}])
+    assert result.status == "success"
+    assert output(result, "After") == [{"kept": 1}]

@@ -10,9 +10,15 @@ def test_password_fields_should_be_secret_and_names_should_not() -> None:
     assert secret_strings("httpQueryAuth", {"name": "token", "value": "s3cret-value"}) == {
         "s3cret-value"
     }
-    assert secret_strings("httpBasicAuth", {"user": "ada-lovelace", "password": "pa55word"}) == {
-        "pa55word"
-    }
+    found = secret_strings("httpBasicAuth", {"user": "ada-lovelace", "password": "pa55word"})
+    assert "pa55word" in found and "ada-lovelace" not in found
+
+
+def test_the_encoded_forms_of_a_secret_should_be_secret_too() -> None:
+    found = secret_strings("httpQueryAuth", {"name": "key", "value": 'k3y&v@lue "q"'})
+    assert {"k3y%26v%40lue%20%22q%22", "k3y%26v%40lue+%22q%22", 'k3y&v@lue \\"q\\"'} <= found
+    basic = secret_strings("httpBasicAuth", {"user": "alice", "password": "s3cr3t-pw"})
+    assert "YWxpY2U6czNjcjN0LXB3" in basic
 
 
 def test_each_value_inside_a_json_secret_should_be_secret() -> None:

@@ -254,3 +254,43 @@ def test_credential_values_should_never_reach_a_log_line(
     [answer] = execution["data"]["resultData"]["runData"]["Call"][0]["data"]["main"][0]
     assert answer["json"]["query"] == {"token": "[hidden]"}
     assert secret not in logs.text()
+
+
+def test_a_run_past_the_workflows_execution_timeout_should_be_canceled(member: User) -> None:
+    slow = {
+        "name": "Slow",
+        "type": "n8n-nodes-base.code",
+        "typeVersion": 2,
+        "position": [200, 0],
+        "parameters": {"jsCode": "await new Promise(done => setTimeout(done, 20000)); return [];"},
+    }
+    body = workflow_body([MANUAL, slow])
+    body["settings"]["executionTimeout"] = 1
+    response = member.api.post("/workflows", member.key, json=body)
+    assert response.status_code == 200, response.text
+    started = time.monotonic()
+    execution = member.finished(member.execute(response.json()["id"]))
+    assert time.monotonic() - started < 10
+    assert execution["status"] == "canceled" and execution["finished"] is False
+    error = execution["data"]["resultData"]["error"]
+    assert error["message"] == "The execution was cancelled because it timed out"
+    assert "Manual" in execution["data"]["resultData"]["runData"]
+
+
+def test_a_reference_by_name_should_find_only_credentials_the_workflow_may_use(
+    api: Api, server: RunningServer, member: User, echo: str
+) -> None:
+    other = User(api, server)
+    theirs = other.credential("their-secret-value")
+    mine = member.credential("my-own-secret-value")
+    by_name = member.workflow([MANUAL, http_node(f"{echo}/private", {"name": "Echo key"})])
+    execution = member.finished(member.execute(by_name))
+    assert execution["status"] == "success", execution["data"]["resultData"].get("error")
+    [answer] = execution["data"]["resultData"]["runData"]["Call"][0]["data"]["main"][0]
+    assert answer["json"]["headers"]["x-key"] == "[hidden]"
+    assert member.api.delete(f"/credentials/{mine['id']}", member.key).status_code == 200
+    execution = member.finished(member.execute(by_name))
+    assert execution["status"] == "error"
+    message = execution["data"]["resultData"]["error"]["message"]
+    assert message == 'Credential with name "Echo key" does not exist for type "httpHeaderAuth".'
+    assert theirs["id"] not in str(execution)

@@ -36,6 +36,9 @@ class _Echo(BaseHTTPRequestHandler):
             else:
                 self._send(200, "application/json", json.dumps({"call": calls}))
             return
+        if url.path == "/nan":
+            self._send(200, "application/json", '{"a": NaN}')
+            return
         if url.path == "/text":
             self._send(200, "text/plain", "plain words")
             return

@@ -57,9 +57,14 @@ class NodeApiError(NodeError):
 
 
 class ExpressionError(NodeError):
-    """An expression could not be evaluated."""
+    """An expression could not be evaluated.
+
+    `limit_reached` marks a failure of the evaluation as a whole (time or memory limit),
+    which evaluating again, item by item, would only repeat.
+    """
 
     name = "ExpressionError"
+    limit_reached = False
 
 
 class CredentialNotFound(NodeError):

@@ -13,8 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import regex
+
 from relayflow.engine.errors import NodeError
 from relayflow.engine.values import ConversionError, convert, js_string
+
+REGEX_SECONDS = 1.0
+"""How long one user-given regular expression may take to match (backtracking bombs)."""
 
 _KIND_NAMES = {
     str: "string",
@@ -150,9 +155,13 @@ def _strings(left: Any, right: Any, operation: str, case_sensitive: bool) -> boo
             pattern = found.group(1)
             flags |= re.IGNORECASE if "i" in found.group(2) else 0
         try:
-            matched = re.search(pattern, left_text, flags) is not None
-        except re.error as exc:
+            matched = regex.search(pattern, left_text, flags, timeout=REGEX_SECONDS) is not None
+        except regex.error as exc:
             raise NodeError(f"Invalid regular expression: {exc}") from None
+        except TimeoutError:
+            raise NodeError(
+                f"The regular expression took longer than {REGEX_SECONDS:g} s to match"
+            ) from None
         return matched if operation == "regex" else not matched
     if not case_sensitive:
         left_text, right_text = left_text.lower(), right_text.lower()

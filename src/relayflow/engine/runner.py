@@ -31,6 +31,8 @@ from relayflow.engine.nodes.base import NodeCall, NodeType, RunState
 from relayflow.engine.nodes.registry import node_type
 from relayflow.engine.scope import TaskData
 
+MAX_NODE_RUNS = 100_000
+"""Node runs one execution may make: a workflow that loops without end stops here."""
 MAX_TRIES = 5
 MAX_WAIT_BETWEEN_TRIES_MS = 5000
 """n8n's editor bounds for `maxTries` and `waitBetweenTries`."""
@@ -169,13 +171,22 @@ class WorkflowRun:
         self.stack.append(_Job(start, [first], [None]))
         error: NodeError | None = None
         while not error:
+            # Most nodes never wait on anything: without this, a workflow that loops would
+            # keep the event loop (and every other request) waiting, and could not be stopped.
+            await asyncio.sleep(0)
             if self.cancelled():
-                return self._result("canceled", None)
+                return self.result("canceled", None)
             if not self.stack and not self._release_waiting():
+                break
+            if self.execution_index >= MAX_NODE_RUNS:
+                error = NodeError(
+                    f"The execution stopped after {MAX_NODE_RUNS} node runs: "
+                    "the workflow may loop without end"
+                )
                 break
             job = self.stack.pop(0)
             error = await self._run_job(job)
-        return self._result("error" if error else "success", error)
+        return self.result("error" if error else "success", error)
 
     def _release_waiting(self) -> bool:
         """Queue the first node still waiting on inputs, with what it has; False if none."""
@@ -207,6 +218,11 @@ class WorkflowRun:
         except WorkflowError as exc:
             failure = NodeError(str(exc))
             outputs = None
+        except Exception as exc:
+            # n8n turns whatever a node throws into a node error; so does Relayflow, naming
+            # only the kind of failure (its text may hold data).
+            failure = NodeError(f"The node failed unexpectedly ({type(exc).__name__})")
+            outputs = self._continue_after(call, failure)
         task["executionTime"] = _now_ms() - started
         self.last_node = name
         if failure is not None and outputs is None:
@@ -232,16 +248,17 @@ class WorkflowRun:
 
     async def _execute(self, call: NodeCall) -> Outputs:
         node = call.node
+        if node.get("disabled"):
+            # A disabled node hands its first input on unchanged, whatever its type.
+            return [call.items(0)]
         kind = self._type(node)
         outputs_count = kind.outputs(node)
-        if node.get("disabled"):
-            # A disabled node hands its first input on unchanged.
-            return [call.items(0)] + [[] for _ in range(outputs_count - 1)]
         pinned = self.pin_data.get(str(node["name"]))
         if pinned is not None:
             return [[{"json": entry.get("json", {})} for entry in pinned]]
         if node.get("executeOnce") and call.inputs and call.inputs[0]:
             call.inputs = [items[:1] for items in call.inputs]
+        await call.prepare()
         result = await self._with_retries(kind, call)
         outputs = [list(items) for items in (result or [])]
         outputs += [[] for _ in range(outputs_count - len(outputs))]
@@ -254,8 +271,8 @@ class WorkflowRun:
         node = call.node
         tries = 1
         if node.get("retryOnFail"):
-            tries = min(max(int(node.get("maxTries") or 3), 2), MAX_TRIES)
-        pause = min(max(int(node.get("waitBetweenTries") or 1000), 0), MAX_WAIT_BETWEEN_TRIES_MS)
+            tries = min(max(_whole(node.get("maxTries"), 3), 2), MAX_TRIES)
+        pause = min(max(_whole(node.get("waitBetweenTries"), 1000), 0), MAX_WAIT_BETWEEN_TRIES_MS)
         for attempt in range(1, tries + 1):
             try:
                 return await kind.execute(call)
@@ -354,7 +371,8 @@ class WorkflowRun:
         kind = node_type(str(node["type"]))
         return 1 if kind is None else kind.inputs(node)
 
-    def _result(self, status: str, error: NodeError | None) -> RunResult:
+    def result(self, status: str, error: NodeError | None) -> RunResult:
+        """The run as it stands, ended with `status` (also after it was interrupted)."""
         result_data: dict[str, Any] = {"runData": self.state.run_data}
         if self.last_node is not None:
             result_data["lastNodeExecuted"] = self.last_node
@@ -396,6 +414,14 @@ def _route_failed_items(outputs: Outputs, to_error_output: bool) -> Outputs:
     if to_error_output:
         routed.append(failed)
     return routed
+
+
+def _whole(value: Any, default: int) -> int:
+    """A node setting read as a whole number, or `default` when it is not one."""
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
 
 
 def _filled(inputs: list[Items | None]) -> list[Items]:

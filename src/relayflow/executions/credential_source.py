@@ -11,10 +11,12 @@ such as a header's), so that the executor can make sure none of them is stored w
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy import select
 
@@ -62,7 +64,14 @@ def secret_strings(type_name: str, data: dict[str, Any]) -> set[str]:
         found.update(_strings(value))
     tokens = data.get(TOKEN_FIELD) or {}
     found.update(str(tokens[name]) for name in TOKEN_NAMES if tokens.get(name))
-    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+    if type_name == "httpBasicAuth" and data.get("password"):
+        pair = f"{data.get('user', '')}:{data['password']}".encode()
+        found.add(base64.b64encode(pair).decode())
+    secrets = {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+    # The forms a request or an echo of it may carry them in: URL-encoded, JSON-escaped.
+    for value in list(secrets):
+        secrets.update({quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]})
+    return secrets
 
 
 class StoredCredentials:
@@ -86,28 +95,24 @@ class StoredCredentials:
             )
         wanted_id = str(reference.get("id") or "")
         async with self.database.session() as session:
-            credential = await session.get(Credential, wanted_id) if wanted_id else None
-            if credential is None and not wanted_id:
-                credential = await session.scalar(
-                    select(Credential).where(
-                        Credential.name == str(reference["name"]), Credential.type == type_name
+            if wanted_id:
+                credential = await session.get(Credential, wanted_id)
+                if credential is None or credential.type != type_name:
+                    raise CredentialNotFound(
+                        f'Credential with ID "{wanted_id}" does not exist for type "{type_name}".',
+                        description=(
+                            f'Node "{node["name"]}" uses a credential that was deleted or never '
+                            "existed: select another one in the node"
+                        ),
                     )
-                )
-            if credential is None or credential.type != type_name:
-                shown = wanted_id or str(reference.get("name"))
-                raise CredentialNotFound(
-                    f'Credential with ID "{shown}" does not exist for type "{type_name}".',
-                    description=(
-                        f'Node "{node["name"]}" uses a credential that was deleted or never '
-                        "existed: select another one in the node"
-                    ),
-                )
-            if not await self._usable(session, credential.id):
-                raise CredentialNotFound(
-                    f'Node "{node["name"]}" does not have access to the credential '
-                    f'"{credential.name}" (ID "{credential.id}")',
-                    description="The workflow's project may not use this credential",
-                )
+                if not await self._usable(session, credential.id):
+                    raise CredentialNotFound(
+                        f'Node "{node["name"]}" does not have access to the credential '
+                        f'"{credential.name}" (ID "{credential.id}")',
+                        description="The workflow's project may not use this credential",
+                    )
+            else:
+                credential = await self._by_name(session, node, str(reference["name"]), type_name)
             data = self.cipher.decrypt(credential.data, context(credential.id))
             if type_name == OAUTH2:
                 try:
@@ -120,6 +125,26 @@ class StoredCredentials:
                 }
         self.handed_out.update(secret_strings(type_name, data))
         return data
+
+    async def _by_name(
+        self, session: Any, node: dict[str, Any], name: str, type_name: str
+    ) -> Credential:
+        """An older reference without an id: the first credential of that name and type the
+        workflow may use (another's credential is never named in the error)."""
+        candidates = (
+            await session.scalars(
+                select(Credential)
+                .where(Credential.name == name, Credential.type == type_name)
+                .order_by(Credential.created_at, Credential.id)
+            )
+        ).all()
+        for candidate in candidates:
+            if await self._usable(session, candidate.id):
+                return cast(Credential, candidate)
+        raise CredentialNotFound(
+            f'Credential with name "{name}" does not exist for type "{type_name}".',
+            description=f'Node "{node["name"]}" names no credential its workflow may use',
+        )
 
     async def _usable(self, session: Any, credential_id: str) -> bool:
         if self.project_id is None:

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +38,9 @@ HIDDEN = "[hidden]"
 MAX_EVALUATORS = 32
 """Projects whose expression contexts are kept; the least recently used one goes first."""
 DEFAULT_TIMEZONE = "America/New_York"
+MAX_EXECUTION_TIMEOUT = 3600
+"""n8n's `EXECUTIONS_TIMEOUT_MAX`: no workflow may ask for more seconds than this."""
+TIMED_OUT = "The execution was cancelled because it timed out"
 
 
 def snapshot(workflow: Workflow) -> dict[str, Any]:
@@ -57,6 +60,14 @@ def snapshot(workflow: Workflow) -> dict[str, Any]:
         "createdAt": iso(workflow.created_at),
         "updatedAt": iso(workflow.updated_at),
     }
+
+
+def _time_limit(settings: dict[str, Any]) -> float | None:
+    """Seconds a run may take: the workflow's `executionTimeout`, at most n8n's maximum."""
+    limit = settings.get("executionTimeout")
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0:
+        return None
+    return float(min(limit, MAX_EXECUTION_TIMEOUT))
 
 
 def hide(value: Any, secrets: set[str]) -> Any:
@@ -102,6 +113,7 @@ class LocalExecutor:
         self.oauth2 = oauth2
         self._make_evaluator = evaluator
         self._evaluators: OrderedDict[str, Evaluator] = OrderedDict()
+        self._in_use: Counter[str] = Counter()
         self._http: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: dict[int, asyncio.Task[RunResult]] = {}
@@ -186,12 +198,27 @@ class LocalExecutor:
         mode: str,
         credentials: StoredCredentials,
     ) -> RunResult:
+        project = credentials.project_id or ""
+        self._in_use[project] += 1
+        try:
+            return await self._run_with(execution_id, workflow, mode, credentials, project)
+        finally:
+            self._in_use[project] -= 1
+
+    async def _run_with(
+        self,
+        execution_id: int,
+        workflow: dict[str, Any],
+        mode: str,
+        credentials: StoredCredentials,
+        project: str,
+    ) -> RunResult:
         settings = workflow.get("settings") or {}
         state = RunState(
             workflow=workflow,
             execution_id=str(execution_id),
             mode=mode,
-            evaluator=self.evaluator(credentials.project_id or ""),
+            evaluator=self.evaluator(project),
             credentials=credentials,
             http=self.http,
             timezone=str(settings.get("timezone") or self.timezone),
@@ -200,9 +227,12 @@ class LocalExecutor:
         run = WorkflowRun(state, pin_data=pin_data)
         try:
             start = start_node(workflow)
-            return await run.run(start)
+            async with asyncio.timeout(_time_limit(settings)):
+                return await run.run(start)
         except WorkflowError as exc:
             return _failure(str(exc))
+        except TimeoutError:
+            return run.result("canceled", NodeError(TIMED_OUT))
 
     async def _save(self, execution_id: int, result: RunResult, secrets: set[str]) -> None:
         async with self.database.session() as session:
@@ -222,11 +252,15 @@ class LocalExecutor:
         found = self._evaluators.get(project_id)
         if found is None:
             found = self._evaluators[project_id] = self._make_evaluator()
-            while len(self._evaluators) > MAX_EVALUATORS:
-                _, evicted = self._evaluators.popitem(last=False)
-                evicted.close()
+            self._evict()
         self._evaluators.move_to_end(project_id)
         return found
+
+    def _evict(self) -> None:
+        """Close the least recently used evaluators beyond the limit that no run is using."""
+        idle = [project for project in self._evaluators if not self._in_use[project]]
+        for project in idle[: max(len(self._evaluators) - MAX_EVALUATORS, 0)]:
+            self._evaluators.pop(project).close()
 
     @property
     def http(self) -> httpx.AsyncClient:

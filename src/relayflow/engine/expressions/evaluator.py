@@ -8,7 +8,7 @@ Values with no expression in them never reach V8.
 
 from __future__ import annotations
 
-import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +18,7 @@ from relayflow.engine.expressions.runtime import JsRuntime, ScriptFailed
 from relayflow.engine.expressions.scope_data import reads_all_input, reads_other_nodes, scope_data
 from relayflow.engine.scope import ExpressionScope
 
-SCRIPTS = ("vendor/luxon.min.js", "prelude.js")
-_MAY_QUEUE_JOBS = re.compile(
-    r"\basync\b|\bawait\b|Promise|\bthen\b|setTimeout|constructor|globalThis|Atomics"
-)
-"""Expressions that may leave promise jobs behind: checked to have finished before returning."""
+SCRIPTS = ("vendor/luxon.min.js", "prelude.js", "lockdown.js")
 _MAX_TEMPLATES = 5000
 """Distinct templates compiled before the context is recycled (bounds its memory)."""
 
@@ -49,6 +45,9 @@ class V8Evaluator:
         self.timeout = timeout
         self.runtime = runtime or JsRuntime(SCRIPTS, memory_limit=memory_limit)
         self._ids: dict[str, int] = {}
+        # Runs evaluate from worker threads and from the event loop: one at a time, so that
+        # template numbering stays in step with the context.
+        self._lock = threading.Lock()
 
     def resolve(self, value: Any, scope: ExpressionScope, item_index: int) -> Any:
         """`value` with every expression in it evaluated for input item `item_index`."""
@@ -79,6 +78,18 @@ class V8Evaluator:
         *,
         only_item: int | None,
     ) -> list[list[Any]]:
+        with self._lock:
+            return self._evaluate_locked(plan, scope, first, count, only_item=only_item)
+
+    def _evaluate_locked(
+        self,
+        plan: _Plan,
+        scope: ExpressionScope,
+        first: int,
+        count: int,
+        *,
+        only_item: int | None,
+    ) -> list[list[Any]]:
         code = " ".join(plan.expressions)
         if only_item is not None and reads_all_input(code):
             only_item = None
@@ -94,7 +105,6 @@ class V8Evaluator:
         return values
 
     def _call(self, plan: _Plan, data: dict[str, Any], first: int, count: int) -> dict[str, Any]:
-        code = " ".join(plan.expressions)
         if len(self._ids) + len(plan.expressions) > _MAX_TEMPLATES:
             self.runtime.reset()
             self._ids.clear()
@@ -120,7 +130,8 @@ class V8Evaluator:
                 "__rf.evaluate",
                 request,
                 self.timeout,
-                settle=_MAY_QUEUE_JOBS.search(code) is not None,
+                # Always: promise jobs can be queued by code built at run time (`Function`).
+                settle=True,
             )
         except ScriptFailed as failure:
             for text in define:
@@ -180,7 +191,10 @@ def _expression_error(error: dict[str, Any]) -> ExpressionError:
 
 def _script_error(failure: ScriptFailed) -> ExpressionError:
     if failure.kind == "timeout":
-        return ExpressionError(f"Expression evaluation {failure.message}")
-    if failure.kind == "memory":
-        return ExpressionError("Expression evaluation ran out of memory")
-    return ExpressionError(failure.message)
+        error = ExpressionError(f"Expression evaluation {failure.message}")
+    elif failure.kind == "memory":
+        error = ExpressionError("Expression evaluation ran out of memory")
+    else:
+        return ExpressionError(failure.message)
+    error.limit_reached = True
+    return error

@@ -1,8 +1,8 @@
 """`CodeSandbox`: user JavaScript (Code, Function, Function Item nodes) in worker processes.
 
-Every run gets a fresh V8 context in a worker process of its own (taken from a pool, so the
-process start is paid once), so nothing one run leaves behind (globals, patched built-ins)
-is seen by another run, and runs do not wait on each other or on expressions. The contexts
+Every run gets a worker process of its own, started ahead of need, and the process ends with
+the run: nothing one run leaves behind (globals, patched built-ins, timers) is seen by, or
+keeps running into, another run, and runs do not wait on each other or on expressions. The contexts
 have no `require`, `process`, file system or network: only the n8n variables (`$input`,
 `$('Node')`, `$json`, …), Luxon and a `console` whose lines are logged at DEBUG level.
 
@@ -13,21 +13,21 @@ killed: nothing keeps running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from relayflow.engine.expressions.runtime import JsRuntime, JsWorker, ScriptFailed
+from relayflow.engine.expressions.runtime import CREATE_SECONDS, JsRuntime, JsWorker, ScriptFailed
 from relayflow.engine.expressions.scope_data import scope_data
 from relayflow.engine.scope import ExpressionScope
 
 SCRIPTS = ("vendor/luxon.min.js", "prelude.js", "code.js")
 KINDS = ("all", "each", "function", "functionItem")
-MAX_IDLE_WORKERS = 4
-"""Worker processes kept for the next runs; more are started while runs overlap."""
 _POLL_SECONDS = (0.001, 0.005, 0.02, 0.05)
 _log = logging.getLogger(__name__)
 
@@ -63,21 +63,19 @@ class CodeSandbox:
 
     def __init__(self, *, memory_limit: int = 256 * 1024 * 1024) -> None:
         self.memory_limit = memory_limit
-        self._idle: list[JsWorker] = []
+        self._spare: JsWorker | None = None
 
     def _take_worker(self) -> JsWorker:
-        return self._idle.pop() if self._idle else JsWorker()
-
-    def _give_back(self, worker: JsWorker) -> None:
-        if len(self._idle) < MAX_IDLE_WORKERS:
-            self._idle.append(worker)
-        else:
-            worker.close()
+        """A started worker process for one run; another starts for the next run."""
+        worker, self._spare = self._spare or JsWorker(), JsWorker()
+        threading.Thread(target=_warm, args=(self._spare,), daemon=True).start()
+        return worker
 
     def close(self) -> None:
-        """Stop the idle worker processes."""
-        while self._idle:
-            self._idle.pop().close()
+        """Stop the spare worker process."""
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
 
     async def run(
         self, code: str, kind: str, scope: ExpressionScope, *, time_limit: float
@@ -97,8 +95,6 @@ class CodeSandbox:
             run_id = await runtime.call_json_async("__rfCode.start", request, time_limit)
             answer = await self._take(runtime, int(run_id), deadline, time_limit)
         except ScriptFailed as failure:
-            # Whatever the code left running goes with its process.
-            await asyncio.to_thread(worker.close)
             if failure.kind == "timeout":
                 raise CodeFailed(
                     f"Code execution timed out after {time_limit:g} seconds", timed_out=True
@@ -107,8 +103,8 @@ class CodeSandbox:
                 raise CodeFailed("Code ran out of memory") from None
             raise CodeFailed(failure.message) from None
         finally:
-            await asyncio.to_thread(runtime.close)
-            self._give_back(worker)
+            # Whatever the code left running (timers, a runaway) goes with its process.
+            await asyncio.to_thread(worker.close)
         logs = [str(line) for line in answer.get("logs") or []]
         for line in logs:
             _log.debug("code node console: %s", line)
@@ -138,6 +134,12 @@ class CodeSandbox:
                 return result
             await asyncio.sleep(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)])
             attempt += 1
+
+
+def _warm(worker: JsWorker) -> None:
+    """Start the worker's process now, so that the run that takes it does not wait."""
+    with contextlib.suppress(Exception):
+        worker.request({"op": "ping"}, CREATE_SECONDS)
 
 
 @cache

@@ -6,7 +6,8 @@ so is each answer:
 - `{"op": "create", "id", "scripts", "memory"}` makes context `id` with the support scripts;
 - `{"op": "eval", "id", "code", "timeout", "settle"}` answers `{"value": …}` or
   `{"error": "timeout" | "memory" | "error" | "missing", "message", "wedged"?}`;
-- `{"op": "drop", "id"}` frees a context.
+- `{"op": "drop", "id"}` frees a context;
+- `{"op": "ping"}` answers at once (it starts a worker ahead of need).
 
 V8 stops a call that runs past its time limit, but not work a call queued as promise jobs
 (after an `await`): such work can keep a context's thread busy for good. The worker then
@@ -79,6 +80,8 @@ def serve() -> None:
         elif op == "eval":
             found = contexts.get(context_id)
             answer = {"error": "missing"} if found is None else _evaluate(found, request)
+        elif op == "ping":
+            answer = {"value": None}
         elif op == "drop":
             dropped = contexts.pop(context_id, None)
             if dropped is not None:

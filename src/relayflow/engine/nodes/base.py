@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -78,7 +79,8 @@ class NodeCall:
     """Items per main input; `inputs[0]` for single-input nodes."""
     run_index: int = 0
     source: list[dict[str, Any] | None] = field(default_factory=list)
-    _batches: dict[str, list[Any] | None] = field(default_factory=dict, repr=False)
+    _resolved: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+    _failed: dict[str, ExpressionError] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -145,38 +147,69 @@ class NodeCall:
             value = value[part]
         return value
 
-    def param(self, path: str, item_index: int = 0, default: Any = MISSING) -> Any:
-        """The parameter at dotted `path`, its expressions evaluated for item `item_index`.
+    async def prepare(self) -> None:
+        """Evaluate every parameter that holds expressions, for all input items, off the
+        event loop (one call into V8 per parameter), before the node runs.
 
-        The first time a node asks for a parameter with expressions, it is evaluated for every
-        input item in one call into V8, and later items are read from that batch (treat the
-        values as read-only). If the batch fails, items are evaluated one by one, so that an
-        error names the item it belongs to, as n8n's lazy evaluation does.
+        A parameter whose evaluation fails is left to be evaluated when the node asks for it,
+        item by item, so that only parameters the node uses can fail it, and the error names
+        its item, as n8n's lazy evaluation does. One that hit a time or memory limit fails
+        when asked for, without being evaluated again.
         """
+        count = max(len(self.items(0)), 1)
+        scope = self.scope()
+        for key, value in (self.node.get("parameters") or {}).items():
+            if not _has_expression(value):
+                continue
+            try:
+                self._resolved[key] = await asyncio.to_thread(
+                    self.state.evaluator.resolve_each, value, scope, count
+                )
+            except ExpressionError as error:
+                if error.limit_reached:
+                    self._failed[key] = error
+
+    def param(self, path: str, item_index: int = 0, default: Any = MISSING) -> Any:
+        """The parameter at dotted `path`, its expressions evaluated for item `item_index`."""
+        key = path.split(".", 1)[0]
+        if key in self._failed:
+            raise self._failed[key]
+        resolved = self._resolved.get(key)
+        if resolved is not None and 0 <= item_index < len(resolved):
+            return _at(resolved[item_index], path, default)
         value = self.raw(path, default)
         if not _has_expression(value):
             return value
-        count = len(self.items(0))
-        if count > 1 and 0 <= item_index < count:
-            if path not in self._batches:
-                try:
-                    self._batches[path] = self.param_each(path, default)
-                except ExpressionError:
-                    self._batches[path] = None
-            batch = self._batches[path]
-            if batch is not None:
-                return batch[item_index]
         return self.state.evaluator.resolve(value, self.scope(), item_index)
 
     def param_each(self, path: str, default: Any = MISSING, count: int | None = None) -> list[Any]:
-        """The parameter at `path` for every input item (or `count` of them), in one batch."""
-        value = self.raw(path, default)
+        """The parameter at `path` for every input item (or `count` of them)."""
         total = len(self.items(0)) if count is None else count
+        key = path.split(".", 1)[0]
+        if key in self._failed:
+            raise self._failed[key]
+        resolved = self._resolved.get(key)
+        if resolved is not None and total <= len(resolved):
+            return [_at(resolved[index], path, default) for index in range(total)]
+        value = self.raw(path, default)
+        if not _has_expression(value):
+            return [value] * total
         return self.state.evaluator.resolve_each(value, self.scope(), total)
 
     async def credentials(self, type_name: str) -> dict[str, Any]:
         """The decrypted data of this node's credential of `type_name`."""
         return await self.state.credentials.get(self.node, type_name)
+
+
+def _at(value: Any, path: str, default: Any) -> Any:
+    """The part of an evaluated top-level parameter that the rest of `path` names."""
+    for part in path.split(".")[1:]:
+        if not isinstance(value, dict) or part not in value:
+            if default is MISSING:
+                raise NodeError(f'Could not get parameter "{path}"')
+            return default
+        value = value[part]
+    return value
 
 
 def _has_expression(value: Any) -> bool:

@@ -194,6 +194,15 @@ def _build(call: NodeCall, index: int) -> _Request:
     return request
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(text: str) -> Any:
+    """JSON as JavaScript's `JSON.parse` reads it: `NaN` and `Infinity` are not JSON."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _response_items(response: httpx.Response, options: dict[str, Any], index: int) -> list[Item]:
     settings = ((options.get("response") or {}).get("response")) or {}
     fmt = settings.get("responseFormat", "autodetect")
@@ -205,12 +214,12 @@ def _response_items(response: httpx.Response, options: dict[str, Any], index: in
         body = text
         if fmt == "autodetect":
             try:
-                body = json.loads(text)
+                body = _strict_json(text)
             except ValueError:
                 body = text
     else:
         try:
-            body = response.json() if response.content else {}
+            body = _strict_json(response.text) if response.content else {}
         except ValueError:
             raise NodeError(
                 'Response body is not valid JSON. Change "Response Format" to "Text"',

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
+import regex
+
 from relayflow.engine.errors import NodeError
+from relayflow.engine.filter import REGEX_SECONDS
 from relayflow.engine.items import Item, Outputs
 from relayflow.engine.nodes.base import NodeCall, NodeType
 from relayflow.engine.nodes.registry import register
 from relayflow.engine.paths import MISSING, get_path, set_path, unset_path
 
 
-def _rename_matching(value: Any, pattern: re.Pattern[str], replacement: str, depth: int) -> Any:
+def _rename_matching(value: Any, pattern: regex.Pattern[str], replacement: str, depth: int) -> Any:
     if not isinstance(value, dict):
         return value
     renamed: dict[str, Any] = {}
     for key, entry in value.items():
         deeper = _rename_matching(entry, pattern, replacement, depth - 1) if depth != 0 else entry
-        renamed[pattern.sub(replacement, key)] = deeper
+        renamed[pattern.sub(replacement, key, timeout=REGEX_SECONDS)] = deeper
     return renamed
 
 
@@ -46,14 +48,22 @@ class RenameKeys(NodeType):
             extra = call.param("additionalOptions", index, {}) or {}
             for rule in (extra.get("regexReplacement") or {}).get("replacements") or []:
                 options = rule.get("options") or {}
-                flags = re.IGNORECASE if options.get("caseInsensitive") else 0
+                flags = regex.IGNORECASE if options.get("caseInsensitive") else 0
                 try:
-                    pattern = re.compile(str(rule.get("searchRegex") or ""), flags)
-                except re.error as exc:
+                    pattern = regex.compile(str(rule.get("searchRegex") or ""), flags)
+                except regex.error as exc:
                     raise NodeError(
                         f"Invalid regular expression: {exc}", item_index=index
                     ) from None
                 depth = int(options.get("depth", -1))
-                json = _rename_matching(json, pattern, str(rule.get("replaceRegex") or ""), depth)
+                try:
+                    json = _rename_matching(
+                        json, pattern, str(rule.get("replaceRegex") or ""), depth
+                    )
+                except TimeoutError:
+                    raise NodeError(
+                        f"The regular expression took longer than {REGEX_SECONDS:g} s to match",
+                        item_index=index,
+                    ) from None
             out.append({"json": json, "pairedItem": {"item": index}})
         return [out]
