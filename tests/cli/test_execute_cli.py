@@ -16,14 +16,8 @@ from relayflow.db.models import SharedWorkflow, User, Workflow
 from relayflow.db.session import Database
 from relayflow.projects.service import ProjectService
 from tests.cli import Cli, bytecode_cache
+from tests.support.engine import MANUAL
 
-MANUAL = {
-    "name": "Manual",
-    "type": "n8n-nodes-base.manualTrigger",
-    "typeVersion": 1,
-    "position": [0, 0],
-    "parameters": {},
-}
 GREET = {
     "name": "Greet",
     "type": "n8n-nodes-base.set",

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from relayflow.engine.nodes.registry import node_type
-from tests.support.engine import evaluator
+from tests.support.engine import run_workflow
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "n8n-node-tests"
 MIN_RUNNABLE = 26
@@ -45,14 +45,6 @@ def _strip(value: Any) -> Any:
 
 
 def _run(path: Path) -> None:
-    import asyncio
-
-    import httpx
-
-    from relayflow.engine.nodes.base import RunState
-    from relayflow.engine.runner import WorkflowRun, start_node
-    from tests.support.engine import DictCredentials
-
     workflow = json.loads(path.read_text())
     expected: dict[str, Any] = workflow.pop("pinData", None) or {}
     trigger = workflow.pop("trigger", None)
@@ -60,20 +52,7 @@ def _run(path: Path) -> None:
     workflow.setdefault("connections", {})
     items = [copy.deepcopy(trigger["input"])] if trigger else None
     mode = trigger["mode"] if trigger else "manual"
-
-    async def main() -> Any:
-        async with httpx.AsyncClient() as client:
-            state = RunState(
-                workflow=workflow,
-                execution_id="1",
-                mode=mode,
-                evaluator=evaluator(),
-                credentials=DictCredentials(),
-                http=client,
-            )
-            return await WorkflowRun(state).run(start_node(workflow), items)
-
-    result = asyncio.run(main())
+    result = run_workflow(workflow, items=items, mode=mode)
     assert result.status == "success", result.data["resultData"].get("error")
     runs = result.data["resultData"]["runData"]
     for name, wanted in expected.items():

@@ -8,8 +8,9 @@ from typing import Any
 from relayflow.db.models import Execution
 from relayflow.engine.expressions import V8Evaluator
 from relayflow.executions.executor import LocalExecutor
-from tests.executions.test_runs import MANUAL, User
+from tests.executions.test_runs import User
 from tests.support.client import Api
+from tests.support.engine import MANUAL
 from tests.support.server import RunningServer
 
 SLOW = {

@@ -19,17 +19,11 @@ from relayflow.db.models import ExecutionData
 from relayflow.instance import Instance
 from tests.support.client import Api
 from tests.support.echo import echo_server
+from tests.support.engine import MANUAL
 from tests.support.keys import FORBIDDEN, HEADER_REQUIRED, UNAUTHORIZED
 from tests.support.server import LogCollector, RunningServer
 
 SECRET = "header-secret-7f3a9c"
-MANUAL = {
-    "name": "Manual",
-    "type": "n8n-nodes-base.manualTrigger",
-    "typeVersion": 1,
-    "position": [0, 0],
-    "parameters": {},
-}
 
 
 @pytest.fixture(scope="module")

@@ -70,25 +70,15 @@ def chain(*names: str) -> dict[str, Any]:
     }
 
 
-def run(
-    nodes: list[dict[str, Any]],
-    connections: dict[str, Any],
+def run_workflow(
+    workflow: dict[str, Any],
     *,
-    settings: dict[str, Any] | None = None,
     credentials: dict[str, dict[str, Any]] | None = None,
     pin_data: dict[str, Any] | None = None,
     items: list[dict[str, Any]] | None = None,
     mode: str = "manual",
 ) -> RunResult:
-    """Run a workflow from its manual trigger and return how it ended."""
-    workflow = {
-        "id": "wf0000000000test",
-        "name": "Test workflow",
-        "active": False,
-        "nodes": nodes,
-        "connections": connections,
-        "settings": settings or {"executionOrder": "v1"},
-    }
+    """Run a whole workflow from its manual trigger and return how it ended."""
 
     async def main() -> RunResult:
         async with httpx.AsyncClient() as client:
@@ -103,6 +93,25 @@ def run(
             return await WorkflowRun(state, pin_data=pin_data).run(start_node(workflow), items)
 
     return asyncio.run(main())
+
+
+def run(
+    nodes: list[dict[str, Any]],
+    connections: dict[str, Any],
+    *,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> RunResult:
+    """Run `nodes` joined by `connections` (see `run_workflow` for the options)."""
+    workflow = {
+        "id": "wf0000000000test",
+        "name": "Test workflow",
+        "active": False,
+        "nodes": nodes,
+        "connections": connections,
+        "settings": settings or {"executionOrder": "v1"},
+    }
+    return run_workflow(workflow, **options)
 
 
 def output(result: RunResult, name: str, output_index: int = 0, run_index: int = 0) -> list[Any]:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import regex
 
 from relayflow.engine.errors import NodeError
+from relayflow.engine.items import Items
+from relayflow.engine.nodes.base import NodeCall
 from relayflow.engine.values import ConversionError, convert, js_string
 
 REGEX_SECONDS = 1.0
@@ -324,3 +326,32 @@ def test_legacy(conditions: dict[str, Any], combine_all: bool) -> bool:
             if not combine_all and results[-1]:
                 return True
     return combine_all if not results else (all(results) if combine_all else any(results))
+
+
+def split_by_conditions(call: NodeCall, legacy_combine_all: bool) -> tuple[Items, Items]:
+    """The input items that pass the node's `conditions` and those that do not (If, Filter).
+
+    Version 1 nodes use the first-generation conditions, combined with `legacy_combine_all`;
+    later ones n8n's filter conditions. With `continueOnFail`, an item whose conditions fail
+    to evaluate counts as not passing.
+    """
+    passed: Items = []
+    failed: Items = []
+    conditions_each = call.param_each("conditions", {})
+    options = call.raw("options", {}) or {}
+    loose = bool(call.raw("looseTypeValidation", False)) or bool(options.get("looseTypeValidation"))
+    for index, item in enumerate(call.items(0)):
+        conditions = conditions_each[index] or {}
+        try:
+            if call.type_version < 2:
+                passes = test_legacy(conditions, legacy_combine_all)
+            else:
+                passes = Conditions(conditions, loose=loose, timezone=call.state.timezone).test(
+                    index
+                )
+        except NodeError:
+            if not call.continue_on_fail:
+                raise
+            passes = False
+        (passed if passes else failed).append({**item, "pairedItem": {"item": index}})
+    return passed, failed

@@ -78,27 +78,16 @@ class V8Evaluator:
         *,
         only_item: int | None,
     ) -> list[list[Any]]:
-        with self._lock:
-            return self._evaluate_locked(plan, scope, first, count, only_item=only_item)
-
-    def _evaluate_locked(
-        self,
-        plan: _Plan,
-        scope: ExpressionScope,
-        first: int,
-        count: int,
-        *,
-        only_item: int | None,
-    ) -> list[list[Any]]:
         code = " ".join(plan.expressions)
         if only_item is not None and reads_all_input(code):
             only_item = None
         data = scope_data(scope, with_run_data=reads_other_nodes(code), only_item=only_item)
-        for _attempt in range(2):
-            answer = self._call(plan, data, first, count)
-            if "desync" not in answer:
-                break
-            self._ids.clear()  # the context was replaced: its compiled templates are gone
+        with self._lock:
+            for _attempt in range(2):
+                answer = self._call(plan, data, first, count)
+                if "desync" not in answer:
+                    break
+                self._ids.clear()  # the context was replaced: its compiled templates are gone
         if "error" in answer:
             raise _expression_error(answer["error"])
         values: list[list[Any]] = answer["values"]

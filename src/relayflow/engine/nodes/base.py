@@ -138,14 +138,7 @@ class NodeCall:
 
     def raw(self, path: str, default: Any = MISSING) -> Any:
         """The parameter at dotted `path` as stored, expressions unevaluated."""
-        value: Any = self.node.get("parameters") or {}
-        for part in path.split("."):
-            if not isinstance(value, dict) or part not in value:
-                if default is MISSING:
-                    raise NodeError(f'Could not get parameter "{path}"')
-                return default
-            value = value[part]
-        return value
+        return _walk(self.node.get("parameters") or {}, path.split("."), path, default)
 
     async def prepare(self) -> None:
         """Evaluate every parameter that holds expressions, for all input items, off the
@@ -203,7 +196,12 @@ class NodeCall:
 
 def _at(value: Any, path: str, default: Any) -> Any:
     """The part of an evaluated top-level parameter that the rest of `path` names."""
-    for part in path.split(".")[1:]:
+    return _walk(value, path.split(".")[1:], path, default)
+
+
+def _walk(value: Any, parts: list[str], path: str, default: Any) -> Any:
+    """`value[parts[0]][parts[1]]…`, else `default` (or a node error when there is none)."""
+    for part in parts:
         if not isinstance(value, dict) or part not in value:
             if default is MISSING:
                 raise NodeError(f'Could not get parameter "{path}"')

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from relayflow.engine.errors import NodeError
-from relayflow.engine.filter import Conditions, test_legacy
-from relayflow.engine.items import Item, Outputs
+from relayflow.engine.filter import split_by_conditions
+from relayflow.engine.items import Outputs
 from relayflow.engine.nodes.base import NodeCall, NodeType
 from relayflow.engine.nodes.registry import register
 
@@ -25,25 +24,7 @@ class Filter(NodeType):
         return 2 if options.get("allowFailedOutput") else 1
 
     async def execute(self, call: NodeCall) -> Outputs:
-        kept: list[Item] = []
-        discarded: list[Item] = []
-        conditions_each = call.param_each("conditions", {})
+        combine_all = call.raw("combineConditions", "AND") != "OR"
+        kept, discarded = split_by_conditions(call, combine_all)
         options = call.raw("options", {}) or {}
-        loose = bool(call.raw("looseTypeValidation", False)) or bool(
-            options.get("looseTypeValidation")
-        )
-        for index, item in enumerate(call.items(0)):
-            try:
-                if call.type_version < 2:
-                    combine_all = call.raw("combineConditions", "AND") != "OR"
-                    passes = test_legacy(conditions_each[index] or {}, combine_all)
-                else:
-                    passes = Conditions(
-                        conditions_each[index] or {}, loose=loose, timezone=call.state.timezone
-                    ).test(index)
-            except NodeError:
-                if not call.continue_on_fail:
-                    raise
-                passes = False
-            (kept if passes else discarded).append({**item, "pairedItem": {"item": index}})
         return [kept, discarded] if options.get("allowFailedOutput") else [kept]
