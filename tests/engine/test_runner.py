@@ -383,3 +383,99 @@ def test_a_disabled_node_of_an_unknown_type_should_hand_its_input_on() -> None:
     result = run(nodes, chain("Manual", "Old", "After"), items=[{"json": {"kept": 1}}])
     assert result.status == "success"
     assert output(result, "After") == [{"kept": 1}]
+
+
+def test_a_parameter_failing_for_one_item_should_be_evaluated_off_the_event_loop() -> None:
+    import asyncio
+
+    import httpx
+
+    from relayflow.engine.nodes.base import RunState
+    from relayflow.engine.runner import WorkflowRun, start_node
+    from tests.support.engine import DictCredentials, evaluator
+
+    spin = (
+        "={{ (() => { const end = Date.now() + 150; while (Date.now() < end) {}"
+        " if ($json.n === 1) throw new Error('bad item'); return $json.n })() }}"
+    )
+    workflow = {
+        "id": "wf",
+        "name": "Failing",
+        "nodes": [
+            MANUAL,
+            node(
+                "Set",
+                "set",
+                typeVersion=3.4,
+                parameters={
+                    "assignments": {"assignments": [{"name": "v", "type": "number", "value": spin}]}
+                },
+            ),
+        ],
+        "connections": chain("Manual", "Set"),
+        "settings": {"executionOrder": "v1"},
+    }
+    items = [{"json": {"n": n}} for n in range(3)]
+
+    async def main() -> tuple[int, Any]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        async with httpx.AsyncClient() as client:
+            state = RunState(
+                workflow=workflow,
+                execution_id="1",
+                mode="manual",
+                evaluator=evaluator(),
+                credentials=DictCredentials(),
+                http=client,
+            )
+            result = await WorkflowRun(state).run(start_node(workflow), items)
+        ticker.cancel()
+        return ticks, result
+
+    ticks, result = asyncio.run(main())
+    assert result.status == "error"
+    error = result.data["resultData"]["error"]
+    assert error["itemIndex"] == 1 and "bad item" in error["message"]
+    # About 0.75 s of JavaScript (a batch, then item by item), and the loop ticked all along.
+    assert ticks >= 30
+
+
+def test_a_batch_should_have_the_time_limit_of_each_of_its_items() -> None:
+    from relayflow.engine.expressions import V8Evaluator
+    from relayflow.engine.scope import ExpressionScope
+
+    evaluator = V8Evaluator(timeout=0.3)
+    scope = ExpressionScope(
+        node_name="N",
+        node_parameters={},
+        input_items=[{"json": {}}] * 10,
+        run_index=0,
+        run_data={},
+        source=[None],
+        workflow={"id": "w", "name": "w", "active": False},
+        execution={"id": "1", "mode": "test"},
+    )
+    slow = "={{ (() => { const end = Date.now() + 60; while (Date.now() < end) {} return 1 })() }}"
+    try:
+        # 10 items of 60 ms: longer than one call's 0.3 s, within the batch's 3 s.
+        assert evaluator.resolve_each(slow, scope, 10) == [1] * 10
+    finally:
+        evaluator.close()
+
+
+def test_a_closed_worker_should_not_start_again() -> None:
+    from relayflow.engine.expressions.runtime import JsWorker
+
+    worker = JsWorker()
+    assert worker.request({"op": "ping"}, 30) == {"value": None}
+    worker.close()
+    assert worker.request({"op": "ping"}, 30)["error"] == "error"
+    assert worker._process is None

@@ -49,3 +49,14 @@ def test_hide_should_replace_secrets_in_keys_values_and_nested_text() -> None:
         "headers": {"x-key": f"Bearer {HIDDEN}"},
         HIDDEN: [HIDDEN],
     }
+
+
+def test_numbers_in_a_json_secret_should_be_secret_too() -> None:
+    data = {"json": '{"qs": {"pin": 98765432}, "headers": {"X-Flag": true}}'}
+    found = secret_strings("httpCustomAuth", data)
+    assert "98765432" in found and "True" not in found and "true" not in found
+
+
+def test_a_secret_inside_a_longer_one_should_not_leave_the_rest_visible() -> None:
+    secrets = {"abcd", "abcd-very-long-token-xyz"}
+    assert hide({"echo": "abcd-very-long-token-xyz"}, secrets) == {"echo": HIDDEN}

@@ -38,9 +38,11 @@ MIN_SECRET_LENGTH = 4
 
 
 def _strings(data: Any) -> Iterable[str]:
-    """Every string inside a JSON value."""
+    """Every string (and number, as text) inside a JSON value."""
     if isinstance(data, str):
         yield data
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        yield str(data)  # sent as text in a header, query or body
     elif isinstance(data, dict):
         for value in data.values():
             yield from _strings(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import traceback
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -72,17 +73,21 @@ def _time_limit(settings: dict[str, Any]) -> float | None:
 
 def hide(value: Any, secrets: set[str]) -> Any:
     """`value` with every occurrence of every secret string replaced."""
-    if not secrets:
-        return value
+    # Longest first: a secret that is part of another must not leave the rest of it.
+    ordered = tuple(sorted(secrets, key=len, reverse=True))
+    return _hide(value, ordered) if ordered else value
+
+
+def _hide(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:
                 value = value.replace(secret, HIDDEN)
         return value
     if isinstance(value, dict):
-        return {hide(key, secrets): hide(entry, secrets) for key, entry in value.items()}
+        return {_hide(key, secrets): _hide(entry, secrets) for key, entry in value.items()}
     if isinstance(value, list):
-        return [hide(entry, secrets) for entry in value]
+        return [_hide(entry, secrets) for entry in value]
     return value
 
 
@@ -260,7 +265,8 @@ class LocalExecutor:
         """Close the least recently used evaluators beyond the limit that no run is using."""
         idle = [project for project in self._evaluators if not self._in_use[project]]
         for project in idle[: max(len(self._evaluators) - MAX_EVALUATORS, 0)]:
-            self._evaluators.pop(project).close()
+            # Closing waits on the worker, which may be busy: never on the event loop.
+            threading.Thread(target=self._evaluators.pop(project).close, daemon=True).start()
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -19,6 +19,8 @@ from relayflow.engine.expressions.scope_data import reads_all_input, reads_other
 from relayflow.engine.scope import ExpressionScope
 
 SCRIPTS = ("vendor/luxon.min.js", "prelude.js", "lockdown.js")
+MAX_BATCH_SECONDS = 60.0
+"""The most one call for many items may take, however many there are."""
 _MAX_TEMPLATES = 5000
 """Distinct templates compiled before the context is recycled (bounds its memory)."""
 
@@ -118,7 +120,8 @@ class V8Evaluator:
             answer: dict[str, Any] = self.runtime.call_json(
                 "__rf.evaluate",
                 request,
-                self.timeout,
+                # A batch has the per-call limit for each of its items, up to a ceiling.
+                min(self.timeout * max(count, 1), max(self.timeout, MAX_BATCH_SECONDS)),
                 # Always: promise jobs can be queued by code built at run time (`Function`).
                 settle=True,
             )

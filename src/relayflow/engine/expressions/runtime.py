@@ -54,12 +54,15 @@ class JsWorker:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._closed = False
         self.incarnation = 0
         """Bumped each time a new process starts (the contexts of the old one are gone)."""
 
     def request(self, message: dict[str, Any], wait: float) -> dict[str, Any]:
         """Send one request and read its answer; kills the worker if none comes in `wait`."""
         with self._lock:
+            if self._closed:
+                return {"error": "error", "message": "the JavaScript worker was stopped"}
             process = self._process
             if process is None or process.poll() is not None:
                 process = self._start()
@@ -98,8 +101,9 @@ class JsWorker:
                     pipe.close()
 
     def close(self) -> None:
-        """Stop the worker process."""
+        """Stop the worker process for good: later requests fail instead of starting one."""
         with self._lock:
+            self._closed = True
             self._stop()
 
 

@@ -81,6 +81,7 @@ class NodeCall:
     source: list[dict[str, Any] | None] = field(default_factory=list)
     _resolved: dict[str, list[Any]] = field(default_factory=dict, repr=False)
     _failed: dict[str, ExpressionError] = field(default_factory=dict, repr=False)
+    _item_errors: dict[str, dict[int, ExpressionError]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -144,23 +145,33 @@ class NodeCall:
         """Evaluate every parameter that holds expressions, for all input items, off the
         event loop (one call into V8 per parameter), before the node runs.
 
-        A parameter whose evaluation fails is left to be evaluated when the node asks for it,
-        item by item, so that only parameters the node uses can fail it, and the error names
-        its item, as n8n's lazy evaluation does. One that hit a time or memory limit fails
-        when asked for, without being evaluated again.
+        When a parameter's batch fails, it is evaluated item by item, still off the loop, and
+        each item keeps its own value or error: only parameters the node reads can fail it,
+        for the item that failed, as n8n's lazy evaluation does. One that hit a time or memory
+        limit fails whenever it is read, without being evaluated again.
         """
         count = max(len(self.items(0)), 1)
         scope = self.scope()
+        evaluator = self.state.evaluator
         for key, value in (self.node.get("parameters") or {}).items():
             if not _has_expression(value):
                 continue
             try:
                 self._resolved[key] = await asyncio.to_thread(
-                    self.state.evaluator.resolve_each, value, scope, count
+                    evaluator.resolve_each, value, scope, count
                 )
             except ExpressionError as error:
                 if error.limit_reached:
                     self._failed[key] = error
+                    continue
+                try:
+                    values, errors = await asyncio.to_thread(
+                        _item_by_item, evaluator, value, scope, count
+                    )
+                except ExpressionError as limit:
+                    self._failed[key] = limit
+                    continue
+                self._resolved[key], self._item_errors[key] = values, errors
 
     def param(self, path: str, item_index: int = 0, default: Any = MISSING) -> Any:
         """The parameter at dotted `path`, its expressions evaluated for item `item_index`."""
@@ -169,6 +180,9 @@ class NodeCall:
             raise self._failed[key]
         resolved = self._resolved.get(key)
         if resolved is not None and 0 <= item_index < len(resolved):
+            failed = self._item_errors.get(key, {}).get(item_index)
+            if failed is not None:
+                raise failed
             return _at(resolved[item_index], path, default)
         value = self.raw(path, default)
         if not _has_expression(value):
@@ -183,7 +197,7 @@ class NodeCall:
             raise self._failed[key]
         resolved = self._resolved.get(key)
         if resolved is not None and total <= len(resolved):
-            return [_at(resolved[index], path, default) for index in range(total)]
+            return [self.param(path, index, default) for index in range(total)]
         value = self.raw(path, default)
         if not _has_expression(value):
             return [value] * total
@@ -192,6 +206,24 @@ class NodeCall:
     async def credentials(self, type_name: str) -> dict[str, Any]:
         """The decrypted data of this node's credential of `type_name`."""
         return await self.state.credentials.get(self.node, type_name)
+
+
+def _item_by_item(
+    evaluator: Evaluator, value: Any, scope: ExpressionScope, count: int
+) -> tuple[list[Any], dict[int, ExpressionError]]:
+    """Each item's value of a parameter, and the errors of the items that failed; a time or
+    memory limit stops it (raised)."""
+    values: list[Any] = []
+    errors: dict[int, ExpressionError] = {}
+    for index in range(count):
+        try:
+            values.append(evaluator.resolve(value, scope, index))
+        except ExpressionError as error:
+            if error.limit_reached:
+                raise
+            values.append(None)
+            errors[index] = error
+    return values, errors
 
 
 def _at(value: Any, path: str, default: Any) -> Any:
