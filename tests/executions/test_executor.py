@@ -56,3 +56,30 @@ def test_stopping_should_record_running_and_waiting_runs_as_canceled(
     recorded = statuses(server, ids)
     assert [status for status, _ in recorded] == ["canceled", "canceled"]
     assert all(stopped is not None for _, stopped in recorded)
+
+
+def test_a_run_whose_data_cannot_be_stored_should_be_recorded_as_crashed(
+    api: Api, server: RunningServer
+) -> None:
+    from relayflow.engine.runner import RunResult
+    from relayflow.executions.credential_source import StoredCredentials
+    from relayflow.executions.repository import ExecutionRepository
+
+    owner = User(api, server)
+    workflow_id = owner.workflow([MANUAL])
+    instance = server.instance
+
+    async def save_unstorable() -> int:
+        async with instance.database.session() as session:
+            execution = await ExecutionRepository(session).create(workflow_id, "manual", {})
+            execution_id = execution.id
+        executor = LocalExecutor(instance.database, instance.cipher, instance.oauth2, V8Evaluator)
+        credentials = StoredCredentials(instance.database, instance.cipher, instance.oauth2, None)
+        # A set is not JSON: the database refuses the run data.
+        unstorable = RunResult("success", {"resultData": {"runData": {"odd": {1, 2}}}})
+        await executor._save_or_record_crash(execution_id, unstorable, credentials)
+        await executor.close()
+        return execution_id
+
+    [(status, stopped)] = statuses(server, [server.run(save_unstorable())])
+    assert status == "crashed" and stopped is not None

@@ -193,8 +193,21 @@ class LocalExecutor:
             text = hide(traceback.format_exc(), credentials.handed_out)
             log.error("execution %s crashed:\n%s", execution_id, text)
             result = _failure("The execution crashed: Relayflow hit an internal error", "crashed")
-        await self._save(execution_id, result, credentials.handed_out)
+        await asyncio.shield(self._save_or_record_crash(execution_id, result, credentials))
         return result
+
+    async def _save_or_record_crash(
+        self, execution_id: int, result: RunResult, credentials: StoredCredentials
+    ) -> None:
+        """Save the run; if its data cannot be stored, record the execution as crashed."""
+        try:
+            await self._save(execution_id, result, credentials.handed_out)
+        except Exception as exc:
+            log.error(
+                "execution %s: its data could not be saved (%s)", execution_id, type(exc).__name__
+            )
+            crashed = _failure("The execution's data could not be saved", "crashed")
+            await self._save(execution_id, crashed, credentials.handed_out)
 
     async def _run(
         self,
