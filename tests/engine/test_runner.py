@@ -8,7 +8,7 @@ import pytest
 
 from relayflow.engine.errors import WorkflowError
 from relayflow.engine.runner import RunResult
-from tests.support.engine import MANUAL, chain, node, output, run
+from tests.support.engine import MANUAL, chain, node, output, run, run_workflow_async
 
 
 def order(result: RunResult) -> list[str]:
@@ -281,32 +281,21 @@ def test_an_expression_error_should_name_the_item_it_failed_on() -> None:
     assert result.data["resultData"]["error"]["itemIndex"] == 1
 
 
-def test_expressions_should_be_evaluated_off_the_event_loop() -> None:
+def run_counting_ticks(
+    nodes: list[dict[str, Any]], items: list[dict[str, Any]] | None = None
+) -> tuple[int, RunResult]:
+    """Run Manual → the nodes while a task ticks every 10 ms: how often it got to tick."""
     import asyncio
 
-    import httpx
-
-    from relayflow.engine.nodes.base import RunState
-    from relayflow.engine.runner import WorkflowRun, start_node
-    from tests.support.engine import DictCredentials, evaluator
-
-    slow = "={{ (() => { const end = Date.now() + 300; while (Date.now() < end) {} return 1 })() }}"
     workflow = {
         "id": "wf",
-        "name": "Slow",
-        "nodes": [
-            MANUAL,
-            node(
-                "Slow",
-                "executionData",
-                parameters={"dataToSave": {"values": [{"key": "k", "value": slow}]}},
-            ),
-        ],
-        "connections": chain("Manual", "Slow"),
+        "name": "Ticking",
+        "nodes": [MANUAL, *nodes],
+        "connections": chain("Manual", *(each["name"] for each in nodes)),
         "settings": {"executionOrder": "v1"},
     }
 
-    async def main() -> int:
+    async def main() -> tuple[int, RunResult]:
         ticks = 0
 
         async def tick() -> None:
@@ -316,22 +305,21 @@ def test_expressions_should_be_evaluated_off_the_event_loop() -> None:
                 await asyncio.sleep(0.01)
 
         ticker = asyncio.create_task(tick())
-        async with httpx.AsyncClient() as client:
-            state = RunState(
-                workflow=workflow,
-                execution_id="1",
-                mode="manual",
-                evaluator=evaluator(),
-                credentials=DictCredentials(),
-                http=client,
-            )
-            result = await WorkflowRun(state).run(start_node(workflow))
+        # On this same loop: were the engine to block it, the ticker would stop.
+        result = await run_workflow_async(workflow, items=items)
         ticker.cancel()
-        assert result.status == "success"
-        return ticks
+        return ticks, result
 
+    return asyncio.run(main())
+
+
+def test_expressions_should_be_evaluated_off_the_event_loop() -> None:
+    slow = "={{ (() => { const end = Date.now() + 300; while (Date.now() < end) {} return 1 })() }}"
+    values = {"dataToSave": {"values": [{"key": "k", "value": slow}]}}
+    ticks, result = run_counting_ticks([node("Slow", "executionData", parameters=values)])
+    assert result.status == "success"
     # 300 ms of JavaScript: the loop ticked all along (a blocked loop would tick once or twice).
-    assert asyncio.run(main()) >= 10
+    assert ticks >= 10
 
 
 def test_a_backtracking_regular_expression_should_fail_the_node_not_hang_it() -> None:
@@ -386,61 +374,14 @@ def test_a_disabled_node_of_an_unknown_type_should_hand_its_input_on() -> None:
 
 
 def test_a_parameter_failing_for_one_item_should_be_evaluated_off_the_event_loop() -> None:
-    import asyncio
-
-    import httpx
-
-    from relayflow.engine.nodes.base import RunState
-    from relayflow.engine.runner import WorkflowRun, start_node
-    from tests.support.engine import DictCredentials, evaluator
-
     spin = (
         "={{ (() => { const end = Date.now() + 150; while (Date.now() < end) {}"
         " if ($json.n === 1) throw new Error('bad item'); return $json.n })() }}"
     )
-    workflow = {
-        "id": "wf",
-        "name": "Failing",
-        "nodes": [
-            MANUAL,
-            node(
-                "Set",
-                "set",
-                typeVersion=3.4,
-                parameters={
-                    "assignments": {"assignments": [{"name": "v", "type": "number", "value": spin}]}
-                },
-            ),
-        ],
-        "connections": chain("Manual", "Set"),
-        "settings": {"executionOrder": "v1"},
-    }
+    assignments = {"assignments": [{"name": "v", "type": "number", "value": spin}]}
+    set_node = node("Set", "set", typeVersion=3.4, parameters={"assignments": assignments})
     items = [{"json": {"n": n}} for n in range(3)]
-
-    async def main() -> tuple[int, Any]:
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        ticker = asyncio.create_task(tick())
-        async with httpx.AsyncClient() as client:
-            state = RunState(
-                workflow=workflow,
-                execution_id="1",
-                mode="manual",
-                evaluator=evaluator(),
-                credentials=DictCredentials(),
-                http=client,
-            )
-            result = await WorkflowRun(state).run(start_node(workflow), items)
-        ticker.cancel()
-        return ticks, result
-
-    ticks, result = asyncio.run(main())
+    ticks, result = run_counting_ticks([set_node], items)
     assert result.status == "error"
     error = result.data["resultData"]["error"]
     assert error["itemIndex"] == 1 and "bad item" in error["message"]

@@ -70,7 +70,7 @@ def chain(*names: str) -> dict[str, Any]:
     }
 
 
-def run_workflow(
+async def run_workflow_async(
     workflow: dict[str, Any],
     *,
     credentials: dict[str, dict[str, Any]] | None = None,
@@ -78,21 +78,22 @@ def run_workflow(
     items: list[dict[str, Any]] | None = None,
     mode: str = "manual",
 ) -> RunResult:
+    """Run a whole workflow from its manual trigger, on the running event loop."""
+    async with httpx.AsyncClient() as client:
+        state = RunState(
+            workflow=workflow,
+            execution_id="1",
+            mode=mode,
+            evaluator=evaluator(),
+            credentials=DictCredentials(credentials),
+            http=client,
+        )
+        return await WorkflowRun(state, pin_data=pin_data).run(start_node(workflow), items)
+
+
+def run_workflow(workflow: dict[str, Any], **options: Any) -> RunResult:
     """Run a whole workflow from its manual trigger and return how it ended."""
-
-    async def main() -> RunResult:
-        async with httpx.AsyncClient() as client:
-            state = RunState(
-                workflow=workflow,
-                execution_id="1",
-                mode=mode,
-                evaluator=evaluator(),
-                credentials=DictCredentials(credentials),
-                http=client,
-            )
-            return await WorkflowRun(state, pin_data=pin_data).run(start_node(workflow), items)
-
-    return asyncio.run(main())
+    return asyncio.run(run_workflow_async(workflow, **options))
 
 
 def run(
