@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import time
 from typing import Any
 
@@ -223,3 +224,28 @@ class TestIsolation:
         assert jsons(run(CODE, {"jsCode": look})) == [
             {"stash": "undefined", "kept": "undefined", "mapped": [2]}
         ]
+
+    def test_a_timer_left_running_should_end_with_its_run(self) -> None:
+        from relayflow.engine.expressions.sandbox import shared_sandbox
+
+        leave = "setTimeout(() => { for (;;) {} }, 20); return [{}];"
+        run(CODE, {"jsCode": leave})
+        idle = list(shared_sandbox()._idle)
+        assert idle, "a finished run's worker is kept for the next run"
+        worker = idle[-1]
+        assert worker._process is not None
+        pid = worker._process.pid
+        before = _cpu_seconds(pid)
+        time.sleep(1)
+        # A timer still spinning would have used most of that second.
+        assert _cpu_seconds(pid) - before < 0.3
+        assert jsons(run(CODE, {"jsCode": "return [{ok: true}]"})) == [{"ok": True}]
+        # The same process served the next run.
+        assert worker._process is not None and worker._process.pid == pid
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -100,6 +100,12 @@ class JsWorker:
                 if pipe is not None:
                     pipe.close()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the worker's process is running (and has not been closed)."""
+        process = self._process
+        return not self._closed and process is not None and process.poll() is None
+
     def close(self) -> None:
         """Stop the worker process for good: later requests fail instead of starting one."""
         with self._lock:
@@ -214,6 +220,14 @@ class JsRuntime:
     async def call_json_async(self, function: str, request: Any, time_limit: float) -> Any:
         """`call_json`, run from a worker thread so the caller's event loop keeps going."""
         return await asyncio.to_thread(self.call_json, function, request, time_limit)
+
+    def drop(self, wait: float) -> bool:
+        """Dispose of the context now; False if the worker did not manage within `wait`
+        (it is then killed)."""
+        if self._made_in is None or self._made_in != self._worker.incarnation:
+            return True
+        self._made_in = None
+        return "error" not in self._worker.request({"op": "drop", "id": self._id}, wait)
 
     def reset(self) -> None:
         """Start over with a fresh context on the next call (definitions are dropped)."""

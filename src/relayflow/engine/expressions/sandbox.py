@@ -1,13 +1,13 @@
 """`CodeSandbox`: user JavaScript (Code, Function, Function Item nodes) in worker processes.
 
-Every run gets a worker process of its own, started ahead of need, and the process ends with
-the run: nothing one run leaves behind (globals, patched built-ins, timers) is seen by, or
-keeps running into, another run, and runs do not wait on each other or on expressions. The contexts
-have no `require`, `process`, file system or network: only the n8n variables (`$input`,
-`$('Node')`, `$json`, …), Luxon and a `console` whose lines are logged at DEBUG level.
-
-A run that passes its time limit, before or after an `await`, gets its worker process
-killed: nothing keeps running.
+Every run gets a fresh V8 context, in a worker process no other run is using (an idle one,
+or one started ahead of need), so runs never see each other's globals or patched built-ins
+and never wait on each other or on expressions. When a run ends, its context is disposed
+of, which ends any timer it left; a worker whose context went away at once serves a later
+run, and any other (a time limit reached, a context that would not go) is killed. The
+contexts have no `require`, `process`, file system or network: only the n8n variables
+(`$input`, `$('Node')`, `$json`, …), Luxon and a `console` whose lines are logged at DEBUG
+level.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from relayflow.engine.scope import ExpressionScope
 SCRIPTS = ("vendor/luxon.min.js", "prelude.js", "code.js")
 KINDS = ("all", "each", "function", "functionItem")
 _POLL_SECONDS = (0.001, 0.005, 0.02, 0.05)
+MAX_IDLE_WORKERS = 4
+"""Worker processes kept between runs (more start while runs overlap)."""
+DROP_SECONDS = 2.0
+"""How long disposing of a finished run's context may take before its process is killed."""
 _log = logging.getLogger(__name__)
 
 
@@ -59,23 +63,42 @@ class CodeResult:
 
 
 class CodeSandbox:
-    """Runs node code in a V8 context of its own."""
+    """Runs node code, each run in a fresh V8 context, in worker processes."""
 
     def __init__(self, *, memory_limit: int = 256 * 1024 * 1024) -> None:
         self.memory_limit = memory_limit
         self._spare: JsWorker | None = None
+        self._idle: list[JsWorker] = []
+        self._lock = threading.Lock()
 
     def _take_worker(self) -> JsWorker:
-        """A started worker process for one run; another starts for the next run."""
-        worker, self._spare = self._spare or JsWorker(), JsWorker()
-        threading.Thread(target=_warm, args=(self._spare,), daemon=True).start()
+        """A started worker process for one run: an idle one, else the spare (and another
+        spare starts for the next run)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            worker, self._spare = self._spare or JsWorker(), JsWorker()
+            spare = self._spare
+        threading.Thread(target=_warm, args=(spare,), daemon=True).start()
         return worker
 
+    def _give_back(self, worker: JsWorker, runtime: JsRuntime, finished: bool) -> None:
+        """Keep the worker for another run if the run ended and its context went away at
+        once (disposing of it ends its timers); otherwise the process goes."""
+        if finished and runtime.drop(DROP_SECONDS) and worker.alive:
+            with self._lock:
+                if len(self._idle) < MAX_IDLE_WORKERS:
+                    self._idle.append(worker)
+                    return
+        worker.close()
+
     def close(self) -> None:
-        """Stop the spare worker process."""
-        if self._spare is not None:
-            self._spare.close()
-            self._spare = None
+        """Stop the spare and idle worker processes."""
+        with self._lock:
+            workers = [*self._idle, *([self._spare] if self._spare else [])]
+            self._idle, self._spare = [], None
+        for worker in workers:
+            worker.close()
 
     async def run(
         self, code: str, kind: str, scope: ExpressionScope, *, time_limit: float
@@ -91,9 +114,11 @@ class CodeSandbox:
         deadline = time.monotonic() + time_limit
         worker = self._take_worker()
         runtime = JsRuntime(SCRIPTS, memory_limit=self.memory_limit, worker=worker)
+        finished = False
         try:
             run_id = await runtime.call_json_async("__rfCode.start", request, time_limit)
             answer = await self._take(runtime, int(run_id), deadline, time_limit)
+            finished = True
         except ScriptFailed as failure:
             if failure.kind == "timeout":
                 raise CodeFailed(
@@ -103,8 +128,9 @@ class CodeSandbox:
                 raise CodeFailed("Code ran out of memory") from None
             raise CodeFailed(failure.message) from None
         finally:
-            # Whatever the code left running (timers, a runaway) goes with its process.
-            await asyncio.to_thread(worker.close)
+            # Whatever the code left running (timers, a runaway) goes with its context, or
+            # with its process.
+            await asyncio.to_thread(self._give_back, worker, runtime, finished)
         logs = [str(line) for line in answer.get("logs") or []]
         for line in logs:
             _log.debug("code node console: %s", line)
