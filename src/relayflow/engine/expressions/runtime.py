@@ -55,6 +55,8 @@ class JsWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self.uses = 0
+        """How many runs a pool has given this worker (pools retire old workers)."""
         self.incarnation = 0
         """Bumped each time a new process starts (the contexts of the old one are gone)."""
 

@@ -31,6 +31,8 @@ KINDS = ("all", "each", "function", "functionItem")
 _POLL_SECONDS = (0.001, 0.005, 0.02, 0.05)
 MAX_IDLE_WORKERS = 4
 """Worker processes kept between runs (more start while runs overlap)."""
+MAX_RUNS_PER_WORKER = 500
+"""Runs a worker serves before it is replaced, so that no process grows for ever."""
 DROP_SECONDS = 2.0
 """How long disposing of a finished run's context may take before its process is killed."""
 _log = logging.getLogger(__name__)
@@ -85,7 +87,9 @@ class CodeSandbox:
     def _give_back(self, worker: JsWorker, runtime: JsRuntime, finished: bool) -> None:
         """Keep the worker for another run if the run ended and its context went away at
         once (disposing of it ends its timers); otherwise the process goes."""
-        if finished and runtime.drop(DROP_SECONDS) and worker.alive:
+        worker.uses += 1
+        reusable = finished and worker.uses < MAX_RUNS_PER_WORKER
+        if reusable and runtime.drop(DROP_SECONDS) and worker.alive:
             with self._lock:
                 if len(self._idle) < MAX_IDLE_WORKERS:
                     self._idle.append(worker)
