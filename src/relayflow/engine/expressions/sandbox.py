@@ -72,6 +72,7 @@ class CodeSandbox:
         self._spare: JsWorker | None = None
         self._idle: list[JsWorker] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     def _take_worker(self) -> JsWorker:
         """A started worker process for one run: an idle one, else the spare (and another
@@ -91,14 +92,15 @@ class CodeSandbox:
         reusable = finished and worker.uses < MAX_RUNS_PER_WORKER
         if reusable and runtime.drop(DROP_SECONDS) and worker.alive:
             with self._lock:
-                if len(self._idle) < MAX_IDLE_WORKERS:
+                if not self._closed and len(self._idle) < MAX_IDLE_WORKERS:
                     self._idle.append(worker)
                     return
         worker.close()
 
     def close(self) -> None:
-        """Stop the spare and idle worker processes."""
+        """Stop the spare and idle worker processes; runs still going stop theirs at the end."""
         with self._lock:
+            self._closed = True
             workers = [*self._idle, *([self._spare] if self._spare else [])]
             self._idle, self._spare = [], None
         for worker in workers:
